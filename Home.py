@@ -1,0 +1,64 @@
+"""Crucible Examples: the entrypoint and router of the multipage app."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit.navigation.page import StreamlitPage
+
+from crucible_ui.registry import PageSpec, existing_pages
+
+st.set_page_config(
+    page_title="Crucible Examples",
+    page_icon=":material/local_fire_department:",
+    layout="wide",
+    initial_sidebar_state="auto",
+)
+
+DASHBOARDS: list[tuple[PageSpec, StreamlitPage]] = [
+    (spec, st.Page(spec.path, title=spec.title, icon=spec.icon, url_path=spec.url_path))
+    for spec in existing_pages()
+]
+
+
+def home() -> None:
+    """The landing page: the pitch and one card per dashboard."""
+    st.title("Crucible Examples")
+    st.markdown(
+        "Hands-on dashboards of **LLM reliability engineering**. Five mock models "
+        "(GPT-4, Claude-3, Gemini-Pro, Llama-3 and Mixtral) answer questions with "
+        "realistic accuracy, latency, cost and correlated mistakes, so you can *see* why "
+        "an ensemble votes the way it does, how much hedging really cuts tail latency, "
+        "whether model B truly beats model A, and when a production metric has really "
+        "degraded. The models are simulated; the algorithms and the statistics are real, "
+        "and every number comes from a seed you can change and share."
+    )
+    if not DASHBOARDS:
+        st.info("No dashboards are installed yet.")
+        return
+    columns = st.columns(3)
+    for index, (spec, page) in enumerate(DASHBOARDS):
+        with columns[index % 3].container(border=True, height="stretch"):
+            st.subheader(spec.title, anchor=False)
+            st.markdown(spec.question)
+            st.page_link(page, label=f"Open {spec.title}", icon=":material/arrow_forward:")
+
+
+navigation = st.navigation(
+    {
+        "Overview": [st.Page(home, title="Home", icon=":material/home:", default=True)],
+        "Dashboards": [page for _spec, page in DASHBOARDS],
+    }
+)
+
+with st.sidebar:
+    with st.expander("About", icon=":material/info:"):
+        st.markdown(
+            "Simulated LLMs, real algorithms and statistics (numpy, scipy, statsmodels, "
+            "scikit-optimize). No API keys are needed and nothing leaves this machine."
+        )
+    st.caption(
+        "Each dashboard has a **seed**: the same seed reproduces every number, and the "
+        "page URL carries it, so a link shows others exactly what you saw."
+    )
+
+navigation.run()

@@ -1,0 +1,41 @@
+# Set-up and everyday commands. Every target creates .venv and installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP_BASE := $(VENV)/.installed-base
+STAMP_TEST := $(VENV)/.installed-test
+
+.PHONY: run test test-fast bench lint install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP_BASE): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(STAMP_TEST): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
+	touch $(STAMP_BASE) $@
+
+install: $(STAMP_BASE)
+
+run: $(STAMP_BASE)
+	$(BIN)/python -m streamlit run Home.py
+
+test: $(STAMP_TEST)
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP_TEST)
+	$(BIN)/python -m pytest tests/unit tests/app
+
+bench: $(STAMP_TEST)
+	$(BIN)/python -m bench
+
+lint: $(STAMP_TEST)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

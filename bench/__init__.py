@@ -1,0 +1,1 @@
+"""Benchmarks: speed and memory figures printed as one table (``make bench``)."""

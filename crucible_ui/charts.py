@@ -1,0 +1,192 @@
+"""Altair chart builders shared by several pages. Each is a pure function that returns
+an ``alt.Chart`` (or layer); none calls Streamlit, so tests inspect the Vega-Lite spec.
+
+Charts leave colors of text and axes to the Streamlit theme (light or dark); categorical
+colors come from :data:`PALETTE`, the Okabe-Ito palette that stays distinguishable under
+the common forms of color blindness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+#: Okabe & Ito (2008) color-blind-safe palette (black swapped for grey for dark themes).
+PALETTE: tuple[str, ...] = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#999999",
+)
+
+
+def _color(field: str | None, title: str | None = None,
+           domain: Sequence[str] | None = None) -> alt.Color | alt.Undefined:
+    if field is None:
+        return alt.Undefined
+    scale = alt.Scale(range=list(PALETTE)) if domain is None else alt.Scale(
+        domain=list(domain), range=list(PALETTE[: len(domain)]))
+    return alt.Color(f"{field}:N", title=title or field, scale=scale,
+                     legend=alt.Legend(orient="bottom"))
+
+
+def bar_with_error_bars(
+    df: pd.DataFrame,
+    *,
+    category: str,
+    value: str,
+    lower: str,
+    upper: str,
+    title: str,
+    value_title: str,
+    category_title: str | None = None,
+    color: str | None = None,
+    value_format: str = ".1%",
+    height: int | None = None,
+) -> alt.LayerChart:
+    """Horizontal bars of ``value`` per ``category`` with an interval [lower, upper]
+    drawn as an error bar (e.g. a Wilson confidence interval)."""
+    base = alt.Chart(df).encode(
+        y=alt.Y(f"{category}:N", title=category_title or category, sort=None),
+        tooltip=[
+            alt.Tooltip(f"{category}:N", title=category_title or category),
+            alt.Tooltip(f"{value}:Q", title=value_title, format=value_format),
+            alt.Tooltip(f"{lower}:Q", title="lower bound", format=value_format),
+            alt.Tooltip(f"{upper}:Q", title="upper bound", format=value_format),
+        ],
+    )
+    bars = base.mark_bar(opacity=0.85).encode(
+        x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
+        color=_color(color) if color else alt.value(PALETTE[0]),
+    )
+    errors = base.mark_errorbar(ticks=True, thickness=2).encode(
+        x=alt.X(f"{lower}:Q", title=value_title), x2=f"{upper}:Q",
+    )
+    chart = alt.layer(bars, errors).properties(title=title, width="container")
+    return chart.properties(height=height) if height else chart
+
+
+def histogram_frame(
+    series: Mapping[str, np.ndarray], *, bins: int = 40, log: bool = False,
+    density: bool = False,
+) -> pd.DataFrame:
+    """Bin several samples on one shared set of edges (log-spaced when ``log``).
+
+    Returns one row per (series, bin): series, bin_start, bin_end, count, share. Binning
+    here, not in Vega-Lite, keeps the chart's embedded data small for large samples.
+    """
+    finite = [np.asarray(v, dtype=float)[np.isfinite(v)] for v in series.values()]
+    pooled = np.concatenate(finite) if finite else np.array([])
+    if log:
+        pooled = pooled[pooled > 0]
+    if pooled.size == 0:
+        return pd.DataFrame(columns=["series", "bin_start", "bin_end", "count", "share"])
+    lo, hi = float(pooled.min()), float(pooled.max())
+    if hi <= lo:
+        hi = lo + (abs(lo) * 0.01 or 1.0)
+    edges = np.geomspace(lo, hi, bins + 1) if log else np.linspace(lo, hi, bins + 1)
+    frames = []
+    for name, values in zip(series.keys(), finite, strict=True):
+        counts, _ = np.histogram(values, bins=edges)
+        total = max(int(values.size), 1)
+        frames.append(pd.DataFrame({
+            "series": name, "bin_start": edges[:-1], "bin_end": edges[1:],
+            "count": counts, "share": counts / total,
+        }))
+    frame = pd.concat(frames, ignore_index=True)
+    return frame if not density else frame.assign(count=frame["share"])
+
+
+def histogram(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    x_title: str,
+    y_title: str = "share of requests",
+    log_x: bool = False,
+    y_field: str = "share",
+    y_format: str = ".1%",
+    series_title: str = "series",
+    domain: Sequence[str] | None = None,
+) -> alt.Chart:
+    """Overlaid histograms from :func:`histogram_frame` (one color per series)."""
+    x_scale = alt.Scale(type="log") if log_x else alt.Scale()
+    return alt.Chart(frame).mark_bar(opacity=0.55, binSpacing=0).encode(
+        x=alt.X("bin_start:Q", title=x_title, scale=x_scale),
+        x2="bin_end:Q",
+        y=alt.Y(f"{y_field}:Q", title=y_title, stack=None, axis=alt.Axis(format=y_format)),
+        color=_color("series", series_title, domain),
+        tooltip=[
+            alt.Tooltip("series:N", title=series_title),
+            alt.Tooltip("bin_start:Q", title="from", format=",.0f"),
+            alt.Tooltip("bin_end:Q", title="to", format=",.0f"),
+            alt.Tooltip("count:Q", title="count", format=","),
+            alt.Tooltip("share:Q", title="share", format=".2%"),
+        ],
+    ).properties(title=title, width="container")
+
+
+def line_with_band(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    lower: str,
+    upper: str,
+    title: str,
+    x_title: str,
+    y_title: str,
+    color: str | None = None,
+    y_format: str = ".1%",
+    x_type: str = "Q",
+    zero: bool = False,
+) -> alt.LayerChart:
+    """A line of ``y`` over ``x`` with a shaded band [lower, upper] (e.g. a running
+    estimate and its confidence interval), one line per ``color`` group."""
+    base = alt.Chart(df).encode(
+        x=alt.X(f"{x}:{x_type}", title=x_title),
+        color=_color(color) if color else alt.value(PALETTE[0]),
+    )
+    tooltip = [alt.Tooltip(f"{x}:{x_type}", title=x_title),
+               alt.Tooltip(f"{y}:Q", title=y_title, format=y_format),
+               alt.Tooltip(f"{lower}:Q", title="lower", format=y_format),
+               alt.Tooltip(f"{upper}:Q", title="upper", format=y_format)]
+    if color:
+        tooltip.insert(0, alt.Tooltip(f"{color}:N"))
+    band = base.mark_area(opacity=0.2).encode(
+        y=alt.Y(f"{lower}:Q", title=y_title, axis=alt.Axis(format=y_format),
+                scale=alt.Scale(zero=zero)),
+        y2=f"{upper}:Q",
+    )
+    line = base.mark_line(point=False).encode(
+        y=alt.Y(f"{y}:Q", title=y_title), tooltip=tooltip,
+    )
+    return alt.layer(band, line).properties(title=title, width="container")
+
+
+def heatmap(
+    df: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    value: str,
+    title: str,
+    x_title: str,
+    y_title: str,
+    value_title: str,
+    value_format: str = ".1%",
+    scheme: str = "viridis",
+    x_type: str = "O",
+    y_type: str = "O",
+) -> alt.Chart:
+    """A rect heatmap of ``value`` over (x, y) with a perceptually uniform, color-blind
+    safe color scheme (viridis by default)."""
+    return alt.Chart(df).mark_rect().encode(
+        x=alt.X(f"{x}:{x_type}", title=x_title),
+        y=alt.Y(f"{y}:{y_type}", title=y_title, sort="descending" if y_type == "O" else None),
+        color=alt.Color(f"{value}:Q", title=value_title, scale=alt.Scale(scheme=scheme),
+                        legend=alt.Legend(format=value_format)),
+        tooltip=[alt.Tooltip(f"{x}:{x_type}", title=x_title),
+                 alt.Tooltip(f"{y}:{y_type}", title=y_title),
+                 alt.Tooltip(f"{value}:Q", title=value_title, format=value_format)],
+    ).properties(title=title, width="container")

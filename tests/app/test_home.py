@@ -1,0 +1,22 @@
+"""The home page renders one card per registered, existing dashboard."""
+
+from __future__ import annotations
+
+from crucible_ui.registry import PAGES, existing_pages
+from tests.app.apptest import assert_clean, open_page
+
+
+def test_home_renders_a_card_per_existing_page() -> None:
+    at = open_page("Home.py")
+    assert_clean(at)
+    assert at.title[0].value == "Crucible Examples"
+    headers = [h.value for h in at.subheader]
+    assert headers == [spec.title for spec in existing_pages()]
+
+
+def test_registry_entries_are_unique_and_named_as_promised() -> None:
+    assert len({p.url_path for p in PAGES}) == len(PAGES)
+    assert len({p.path for p in PAGES}) == len(PAGES)
+    names = ["Ensemble", "Hedging", "Stats", "Trace", "Monitoring", "Optimization"]
+    for spec, name in zip(PAGES, names, strict=True):
+        assert name in spec.path
