@@ -9,6 +9,13 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from crucible_ui.urlstate import (
+    invalid_params,
+    page_url_path,
+    share_link_control,
+    snapshot_query_params,
+)
+
 LOG = logging.getLogger("crucible")
 
 
@@ -21,12 +28,27 @@ def page_intro(title: str, question: str, explanation: str) -> None:
 
 def guarded(main: Callable[[], None]) -> Callable[[], None]:
     """Run a page's ``main`` so any unexpected exception shows as a short ``st.error``
-    (the details go to the server log) and never as a traceback on screen."""
+    (the details go to the server log) and never as a traceback on screen.
+
+    On a session's first run of the page it also warns, at the top, about URL parameters
+    the page could not use; and it adds the "Copy link to this view" control.
+    """
+    script = main.__code__.co_filename
 
     @functools.wraps(main)
     def wrapper() -> None:
+        checked_flag = f"_url_checked:{script}"
+        snapshot = None if st.session_state.get(checked_flag) else snapshot_query_params()
+        warnings = st.container()
         try:
             main()
+            if snapshot:
+                for message in invalid_params(snapshot):
+                    warnings.warning(message, icon=":material/link_off:")
+            st.session_state[checked_flag] = True
+            url_path = page_url_path(script)
+            if url_path:
+                share_link_control(url_path)
         except Exception as exc:  # the page must never show a traceback
             LOG.exception("page %s failed", main.__module__)
             st.error(

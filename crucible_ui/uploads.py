@@ -3,6 +3,7 @@ Every failure raises :class:`UploadError` with a message fit to show a user."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from typing import Any
@@ -57,10 +58,11 @@ def read_csv_upload(data: bytes | Any, *, max_bytes: int = MAX_UPLOAD_BYTES,
         raise UploadError("The file has a header but no data rows.")
     if len(df) > max_rows:
         raise UploadError(f"The file has {len(df):,} rows; the limit is {max_rows:,}.")
-    df.columns = [str(c).strip() for c in df.columns]
-    duplicated = [c for c in df.columns if list(df.columns).count(c) > 1]
+    header = [name.strip() for name in next(csv.reader(io.StringIO(text)), [])]
+    duplicated = [name for name in header if header.count(name) > 1]
     if duplicated:
         raise UploadError(f"Column {duplicated[0]!r} appears more than once.")
+    df.columns = [str(c).strip() for c in df.columns]
     return df
 
 

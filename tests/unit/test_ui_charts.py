@@ -1,0 +1,76 @@
+"""Shared chart builders, checked through their Vega-Lite specs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crucible_ui import charts
+
+
+def _layers(spec: dict) -> list[dict]:
+    return spec.get("layer", [spec])
+
+
+def test_bar_with_error_bars_has_bars_and_interval() -> None:
+    df = pd.DataFrame({"model": ["a", "b"], "acc": [0.9, 0.8], "lo": [0.85, 0.7],
+                       "hi": [0.95, 0.88]})
+    spec = charts.bar_with_error_bars(
+        df, category="model", value="acc", lower="lo", upper="hi", title="Accuracy",
+        value_title="accuracy").to_dict()
+    marks = [layer["mark"]["type"] for layer in _layers(spec)]
+    assert marks == ["bar", "errorbar"]
+    assert spec["title"] == "Accuracy"
+    errorbar = _layers(spec)[1]["encoding"]
+    assert errorbar["x"]["field"] == "lo" and errorbar["x2"]["field"] == "hi"
+
+
+def test_histogram_frame_counts_match_numpy() -> None:
+    rng = np.random.default_rng(0)
+    a, b = rng.lognormal(6, 0.5, 5000), rng.lognormal(6.5, 0.5, 3000)
+    frame = charts.histogram_frame({"before": a, "after": b}, bins=30, log=True)
+    assert set(frame["series"]) == {"before", "after"}
+    assert frame.groupby("series")["count"].sum().to_dict() == {"before": 5000, "after": 3000}
+    edges = np.geomspace(min(a.min(), b.min()), max(a.max(), b.max()), 31)
+    assert np.array_equal(frame[frame["series"] == "before"]["count"],
+                          np.histogram(a, bins=edges)[0])
+    assert frame.groupby("series")["share"].sum().to_numpy() == pytest.approx([1.0, 1.0])
+
+
+def test_histogram_frame_handles_empty_and_constant_samples() -> None:
+    assert charts.histogram_frame({"x": np.array([])}).empty
+    constant = charts.histogram_frame({"x": np.full(10, 5.0)}, bins=4)
+    assert constant["count"].sum() == 10
+
+
+def test_histogram_uses_log_scale_when_asked() -> None:
+    frame = charts.histogram_frame({"x": np.arange(1.0, 100.0)}, bins=5, log=True)
+    spec = charts.histogram(frame, title="Latency", x_title="latency (ms)", log_x=True).to_dict()
+    assert spec["mark"]["type"] == "bar"
+    assert spec["encoding"]["x"]["scale"]["type"] == "log"
+    assert spec["encoding"]["x"]["title"] == "latency (ms)"
+
+
+def test_line_with_band_layers_area_and_line() -> None:
+    df = pd.DataFrame({"n": [1, 2, 3], "p": [0.5, 0.6, 0.7], "lo": [0.4, 0.5, 0.6],
+                       "hi": [0.6, 0.7, 0.8], "model": ["a", "a", "a"]})
+    spec = charts.line_with_band(df, x="n", y="p", lower="lo", upper="hi", title="t",
+                                 x_title="questions", y_title="accuracy",
+                                 color="model").to_dict()
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["area", "line"]
+    assert spec["layer"][0]["encoding"]["y2"]["field"] == "hi"
+
+
+def test_heatmap_encodes_value_as_color() -> None:
+    df = pd.DataFrame({"a": [1, 1, 2, 2], "b": [1, 2, 1, 2], "v": [0.1, 0.2, 0.3, 0.4]})
+    spec = charts.heatmap(df, x="a", y="b", value="v", title="t", x_title="a",
+                          y_title="b", value_title="score").to_dict()
+    assert spec["mark"]["type"] == "rect"
+    assert spec["encoding"]["color"]["field"] == "v"
+    assert spec["encoding"]["color"]["scale"]["scheme"] == "viridis"
+
+
+def test_palette_is_okabe_ito() -> None:
+    assert charts.PALETTE[:7] == ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
+                                  "#56B4E9", "#F0E442")
