@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_BASE := $(VENV)/.installed-base
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test test-fast bench lint install clean
+.PHONY: run test test-fast bench load lint install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ test-fast: $(STAMP_TEST)
 
 bench: $(STAMP_TEST)
 	$(BIN)/python -m bench
+
+load: $(STAMP_TEST)
+	$(BIN)/python -m bench.load_test --sessions 20
 
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .

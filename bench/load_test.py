@@ -1,0 +1,141 @@
+"""Load test: concurrent browser sessions against one local ``streamlit run`` server.
+
+Each session opens every dashboard (live playback set to Instant through the URL) and
+runs its heaviest interaction: the page's primary "Run" button when it has one,
+otherwise a full reload. Reports per-interaction P50/P95 time, errors, and the server's
+resident memory before, at peak and after the sessions close. Loopback only; bounded in
+sessions and time. Usage: ``python -m bench.load_test [--sessions 20]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bench.core import Row, format_table
+from crucible_ui.registry import PROJECT_ROOT, existing_pages
+from tests.e2e.conftest import APP_IDLE, CHROMIUM, CHROMIUM_ARGS, _free_port
+
+TIME_LIMIT_S = 900
+RSS_SETTLE_S = 20
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def _settle(tab: object) -> None:
+    await tab.wait_for_timeout(400)  # type: ignore[attr-defined]
+    await tab.wait_for_selector(APP_IDLE, timeout=120_000)  # type: ignore[attr-defined]
+
+
+async def _session(browser: object, url: str, timings: dict[str, list[float]],
+                   errors: list[str]) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    tab = await context.new_page()
+    tab.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    try:
+        for spec in existing_pages():
+            await tab.goto(f"{url}/{spec.url_path}?speed=Instant")
+            await _settle(tab)
+            run = tab.get_by_role("button", name="Run", exact=False)
+            start = time.perf_counter()
+            if await run.count() > 0:
+                await run.first.click()
+            else:
+                await tab.reload()
+            await _settle(tab)
+            timings.setdefault(spec.url_path, []).append(time.perf_counter() - start)
+            if await tab.locator('[data-testid="stException"]').count():
+                errors.append(f"exception on {spec.url_path}")
+    except Exception as exc:  # a failed session is a reported error, not a crash
+        errors.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        await context.close()
+
+
+async def _run(sessions: int, url: str, pid: int) -> tuple[list[Row], list[str]]:
+    from playwright.async_api import async_playwright
+
+    timings: dict[str, list[float]] = {}
+    errors: list[str] = []
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        rss_start = _rss_mb(pid)
+        peak = rss_start
+
+        async def watch() -> None:
+            nonlocal peak
+            while True:
+                peak = max(peak, _rss_mb(pid))
+                await asyncio.sleep(0.5)
+
+        watcher = asyncio.create_task(watch())
+        await asyncio.wait_for(
+            asyncio.gather(*(_session(browser, url, timings, errors) for _ in range(sessions))),
+            timeout=TIME_LIMIT_S)
+        watcher.cancel()
+        await browser.close()
+    await asyncio.sleep(RSS_SETTLE_S)  # sessions expire on disconnect; let the server free them
+    rss_end = _rss_mb(pid)
+    rows = []
+    for page, values in timings.items():
+        rows.append(Row(page, f"interaction P50 ({len(values)} sessions)",
+                        statistics.median(values), "s"))
+        rows.append(Row(page, "interaction P95", float(np.percentile(values, 95)), "s", 2.0))
+    rows.append(Row("server", "RSS before sessions", rss_start, "MB"))
+    rows.append(Row("server", "RSS peak", peak, "MB"))
+    rows.append(Row("server", "RSS after sessions closed, vs before", rss_end / rss_start, "x",
+                    1.10))
+    rows.append(Row("server", "errors", float(len(errors)), "", 0.0))
+    return rows, errors
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sessions", type=int, default=20)
+    args = parser.parse_args(argv)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.fileWatcherType", "none"],
+        cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        import urllib.request
+
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        # Warm every page once so the first session does not pay the imports alone.
+        rows, errors = asyncio.run(_run(1, url, server.pid))
+        gc.collect()
+        rows, errors = asyncio.run(_run(args.sessions, url, server.pid))
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    print(f"{args.sessions} concurrent browser sessions against one server\n")
+    print(format_table(rows))
+    for error in errors[:20]:
+        print("error:", error)
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
