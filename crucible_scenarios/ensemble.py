@@ -729,7 +729,46 @@ def independent_majority_accuracy(accuracies: Sequence[float]) -> float:
     return float(stats.poisson_binom(ps).sf(n // 2))
 
 
-def effective_accuracies(models: Sequence[str | ModelProfile]) -> list[float]:
+def effective_accuracies(models: Sequence[str | ModelProfile],
+                         timeout_ms: float | None = None) -> list[float]:
     """Each model's probability of a correct answer per call: its accuracy among answered
-    calls times the chance that the call does not fail."""
-    return [p.accuracy * (1.0 - p.error_rate) for p in _profiles(models)]
+    calls, times the chance that the call does not fail, times (with ``timeout_ms``) the
+    chance that it arrives in time, P(latency <= timeout) from the exact latency CDF
+    (latency is independent of correctness in the mock)."""
+    out = []
+    for p in _profiles(models):
+        in_time = 1.0 if timeout_ms is None else float(p.latency.cdf(
+            require_float("timeout_ms", timeout_ms, low=0.0, low_open=True)))
+        out.append(p.accuracy * (1.0 - p.error_rate) * in_time)
+    return out
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """Two strategies answered the same questions: how often each was right alone, and
+    the exact McNemar test of equal accuracy on those discordant pairs."""
+
+    a: str
+    b: str
+    only_a_right: int
+    only_b_right: int
+    p_value: float
+
+
+def paired_comparison(df: pd.DataFrame, a: str, b: str) -> PairedComparison:
+    """Exact McNemar test (statsmodels ``mcnemar(exact=True)``, a binomial test on the
+    discordant pairs) of whether strategies ``a`` and ``b`` of one :func:`evaluate`
+    frame are equally accurate on the same questions."""
+    from statsmodels.stats.contingency_tables import mcnemar
+
+    left = df.loc[df["strategy"] == a, "correct"].to_numpy(bool)
+    right = df.loc[df["strategy"] == b, "correct"].to_numpy(bool)
+    if left.size == 0 or right.size == 0:
+        raise ValueError(f"a and b must be strategies in df, got {a!r} and {b!r}")
+    if left.size != right.size:
+        raise ValueError("a and b must cover the same questions")
+    only_a = int((left & ~right).sum())
+    only_b = int((~left & right).sum())
+    table = [[int((left & right).sum()), only_a], [only_b, int((~left & ~right).sum())]]
+    result = mcnemar(table, exact=True)
+    return PairedComparison(a, b, only_a, only_b, float(result.pvalue))

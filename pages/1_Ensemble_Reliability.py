@@ -1,0 +1,497 @@
+"""Ensemble Reliability: five mock models answer a medical question, a voting strategy
+turns their answers into one, and a batch of questions shows when voting pays."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from crucible_mock import MODELS
+from crucible_mock.datasets import QuestionItem, get_bank, get_item
+from crucible_mock.models import MODEL_ERROR_CORRELATION
+from crucible_scenarios.ensemble import (
+    DEFAULT_THRESHOLD,
+    DEFAULT_TIMEOUT_MS,
+    EXECUTION_STRATEGIES,
+    VOTING_STRATEGIES,
+    EvaluationProgress,
+    PairedComparison,
+    QueryRun,
+    default_weights,
+    effective_accuracies,
+    evaluate,
+    independent_majority_accuracy,
+    iter_evaluate,
+    paired_comparison,
+    pareto_frontier,
+    run_query,
+    stand_in_question,
+    summarize,
+)
+from crucible_ui.charts import bar_with_error_bars
+from crucible_ui.ensemble_charts import (
+    tally_frame,
+    timeline_chart,
+    timeline_frame,
+    tradeoff_chart,
+    vote_tally_chart,
+)
+from crucible_ui.ensemble_text import (
+    EXECUTION_NAMES,
+    MODEL_NAMES,
+    QUESTION_LABELS,
+    STRATEGY_NAMES,
+    check_question_text,
+    comparison_sentence,
+    strategy_label,
+)
+from crucible_ui.layout import guarded, page_intro
+from crucible_ui.live import MAX_PAUSE_S, run_live
+from crucible_ui.text import escape_markdown
+from crucible_ui.widgets import (
+    download_buttons,
+    metric_card,
+    model_card,
+    playback_speed_control,
+    seed_control,
+)
+
+TITLE = "Ensemble Reliability"
+QUESTION = "When does letting five models vote beat trusting the best one?"
+EXPLANATION = (
+    "A medical diagnosis assistant must not be wrong often. Instead of trusting one model, "
+    "ask several and let them **vote**. Below, five mock models answer a question; watch "
+    "their answers arrive, see how a voting strategy combines them, at what cost and "
+    "wait. Then a batch of questions measures each strategy's accuracy with a 95% "
+    "confidence interval, next to each model on its own. Voting helps most when the "
+    "models make *different* mistakes; when a hard question fools them together, the "
+    "gain shrinks."
+)
+SOURCES = ("Medical set", "Type a question")
+HISTORY_KEY = "ensemble_history"
+HISTORY_LIMIT = 50
+BANK = get_bank("medical")
+ALL_MODELS = list(MODELS)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_query(item_id: str, models: tuple[str, ...], voting: str, execution: str,
+                 seed: int, timeout_ms: float, threshold: float,
+                 weights: tuple[tuple[str, float], ...], correlation: float) -> QueryRun:
+    """One question put to the ensemble, seeded by the seed and the question id."""
+    rng = np.random.default_rng([seed, zlib.crc32(item_id.encode())])
+    return run_query(get_item(item_id), list(models), voting, execution, rng,
+                     timeout_ms=timeout_ms, threshold=threshold, weights=dict(weights),
+                     correlation=correlation)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_batch(models: tuple[str, ...], execution: str, n_questions: int, seed: int,
+                 timeout_ms: float, threshold: float, weights: tuple[tuple[str, float], ...],
+                 correlation: float) -> pd.DataFrame:
+    """Every voting strategy and every single model on the same batch of questions."""
+    return evaluate(list(models), VOTING_STRATEGIES, execution, n_questions, seed,
+                    timeout_ms=timeout_ms, threshold=threshold, weights=dict(weights),
+                    correlation=correlation, include_single_models=True)
+
+
+def decorate(summary: pd.DataFrame) -> pd.DataFrame:
+    """The summary with readable labels and the Pareto flag."""
+    return summary.assign(label=summary["strategy"].map(strategy_label),
+                          pareto=pareto_frontier(summary))
+
+
+# --- controls -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Settings:
+    """What the controls say: the question, the ensemble and how it runs."""
+
+    item: QuestionItem | None
+    typed: str | None
+    models: tuple[str, ...]
+    voting: str
+    execution: str
+    threshold: float
+    timeout: float
+    correlation: float
+    seed: int
+    speed: float
+    weights: tuple[tuple[str, float], ...]
+
+
+def controls() -> Settings:
+    st.subheader("Ask the ensemble")
+    left, right = st.columns(2)
+    source = left.radio("Question", SOURCES, key="src", horizontal=True, bind="query-params",
+                        help="Pick a question from the medical set, or type your own.")
+    item: QuestionItem | None = None
+    typed: str | None = None
+    if source == SOURCES[0]:
+        item_id = left.selectbox("Medical question", [q.id for q in BANK], key="q",
+                                 format_func=QUESTION_LABELS.__getitem__, bind="query-params")
+        item = get_item(item_id or BANK[0].id)
+    else:
+        raw = left.text_input("Your question", key="text", max_chars=None,
+                              placeholder="e.g. What explains fever with a stiff neck?",
+                              bind="query-params")
+        checked = check_question_text(raw)
+        if checked.error:
+            left.error(checked.error, icon=":material/edit_note:")
+        else:
+            if checked.warning:
+                left.warning(checked.warning, icon=":material/content_cut:")
+            typed = checked.text
+            item = stand_in_question(checked.text or "")
+    models = right.multiselect(
+        "Models", ALL_MODELS, default=ALL_MODELS, key="models", bind="query-params",
+        format_func=MODEL_NAMES.__getitem__,
+        help="The models in the ensemble (at least one).")
+    voting = right.selectbox("Voting strategy", VOTING_STRATEGIES, key="vote",
+                             format_func=STRATEGY_NAMES.__getitem__, bind="query-params")
+    execution = right.selectbox("Execution strategy", EXECUTION_STRATEGIES, key="exec",
+                                format_func=EXECUTION_NAMES.__getitem__, bind="query-params")
+    c1, c2, c3 = st.columns(3)
+    threshold = c1.slider(
+        "Cascade confidence threshold", 0.50, 0.99, DEFAULT_THRESHOLD, 0.01, key="thr",
+        bind="query-params", disabled=execution != "cascade",
+        help="Cascade only: stop escalating once the winning answer is backed by a "
+             "response at least this confident.")
+    timeout = c2.slider("Timeout (ms)", 500, 20_000, int(DEFAULT_TIMEOUT_MS), 500,
+                        key="timeout", bind="query-params",
+                        help="A call slower than this is abandoned and gives no vote.")
+    correlation = c3.slider(
+        "Error correlation between models", 0.0, 0.9, MODEL_ERROR_CORRELATION, 0.05,
+        key="corr", bind="query-params",
+        help="How much the models' mistakes go together (0: independent, as Condorcet's "
+             "jury theorem assumes).")
+    c4, c5 = st.columns(2)
+    seed = seed_control(container=c4)
+    speed = playback_speed_control(container=c5)
+    weights = {k: round(v, 2) for k, v in default_weights(ALL_MODELS).items()}
+    with st.expander("Weights of the weighted vote"):
+        st.caption("A vote counts its confidence times the model's weight. The default "
+                   "weight is the log-odds of the model's historical accuracy, "
+                   "log(p / (1 − p)), which is optimal for independent voters.")
+        cols = st.columns(len(ALL_MODELS))
+        for col, key in zip(cols, ALL_MODELS, strict=True):
+            weights[key] = float(col.number_input(
+                MODELS[key].display_name, 0.0, 10.0, weights[key], 0.1, key=f"w_{key}",
+                bind="query-params", format="%.2f"))
+    return Settings(item=item, typed=typed, models=tuple(models), voting=str(voting),
+                    execution=str(execution), threshold=float(threshold),
+                    timeout=float(timeout), correlation=float(correlation), seed=seed,
+                    speed=speed, weights=tuple(sorted(weights.items())))
+
+
+# --- one question ---------------------------------------------------------------------
+
+def not_called_card(name: str, execution: str) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{escape_markdown(name)}**")
+        reason = ("the vote was already decided" if execution == "sequential"
+                  else "an earlier answer was confident enough")
+        st.caption(f"Not called: {reason}.")
+
+
+def draw_card(row: pd.Series, execution: str, *, arrived: bool) -> None:
+    status = str(row["status"])
+    if status == "not called":
+        not_called_card(str(row["display_name"]), execution)
+    elif not arrived:
+        model_card(str(row["display_name"]), state="thinking")
+    elif status == "answered":
+        model_card(str(row["display_name"]), state="answered", answer=str(row["normalized"]),
+                   confidence=float(row["confidence"]), latency_ms=float(row["latency_ms"]),
+                   cost_usd=float(row["cost_usd"]), correct=bool(row["correct"]))
+    else:
+        detail = ("no answer within the timeout (billed)" if status == "timed out"
+                  else status.removeprefix("error: ").replace("_", " "))
+        model_card(str(row["display_name"]), state="error", error=detail,
+                   latency_ms=float(row["latency_ms"]))
+
+
+def show_cards(run: QueryRun, speed: float, animate: bool) -> None:
+    responses = run.responses
+    cols = st.columns(len(responses))
+    slots = [col.empty() for col in cols]
+    if animate and speed > 0:
+        for slot, (_, row) in zip(slots, responses.iterrows(), strict=True):
+            with slot.container():
+                draw_card(row, run.execution, arrived=False)
+        clock = 0.0
+        for i in responses.sort_values("arrival_ms").index:
+            row = responses.loc[i]
+            if row["status"] == "not called":
+                continue
+            time.sleep(min(max(float(row["arrival_ms"]) - clock, 0.0) / 1000 * speed,
+                           MAX_PAUSE_S))
+            clock = float(row["arrival_ms"])
+            with slots[int(i)].container():
+                draw_card(row, run.execution, arrived=True)
+    for slot, (_, row) in zip(slots, responses.iterrows(), strict=True):
+        with slot.container():
+            draw_card(row, run.execution, arrived=True)
+
+
+def show_vote(run: QueryRun, settings: Settings) -> None:
+    vote = run.vote
+    left, right = st.columns([3, 2])
+    with left:
+        if vote.tally:
+            frame = tally_frame(vote.tally, vote.answer, run.correct_answer)
+            st.altair_chart(vote_tally_chart(frame, weighted=run.voting == "weighted"),
+                            width="stretch")
+            st.caption("Each bar is one distinct answer after normalization (letters, case "
+                       "and spacing mapped to the option text); its length is the number "
+                       "of models that gave it" + (", times confidence and weight."
+                                                   if run.voting == "weighted" else "."))
+        else:
+            st.warning("No model answered in time, so there was nothing to vote on: the "
+                       "ensemble abstains.", icon=":material/block:")
+    with right:
+        if vote.answer is None:
+            verdict = "abstained"
+        else:
+            verdict = "✅ correct" if run.correct else "❌ wrong"
+        metric_card("Ensemble answer", vote.answer or "No answer (abstained)",
+                    help="The answer the voting strategy chose.", delta=verdict,
+                    delta_color="off" if vote.answer is None else
+                    ("normal" if run.correct else "inverse"))
+        st.progress(vote.consensus, text=f"Consensus {vote.consensus:.0%} "
+                    + ("of the weighted score" if run.voting == "weighted" else
+                       "of the votes") + " behind the chosen answer")
+        st.markdown(f"**Correct answer:** {escape_markdown(run.correct_answer)}")
+        if vote.tie:
+            st.info("Tie: two answers had equal support; the one with the larger summed "
+                    "confidence won (then the earlier model).", icon=":material/balance:")
+        if run.voting == "unanimous" and len(settings.models) == 1:
+            st.info("Unanimous voting with one model is simply that model's answer.")
+        a, b, c = st.columns(3)
+        a.metric("Cost", f"${run.cost_usd:.4f}", help="Total billed for this question.")
+        b.metric("Wait", f"{run.latency_ms:,.0f} ms",
+                 help="How long the user waits for the ensemble's answer.")
+        c.metric("Models called", f"{run.models_called} of {len(run.responses)}")
+    st.altair_chart(timeline_chart(timeline_frame(run.responses),
+                                   timeout_ms=settings.timeout),
+                    width="stretch")
+    st.caption("Each bar is one call, from when the model was asked to when its answer "
+               "(or error) arrived. Parallel asks everyone at once; sequential and cascade "
+               "ask one after another, which costs time but can save calls.")
+
+
+def record(run: QueryRun, typed: str | None, settings: Settings) -> None:
+    history = list(st.session_state.get(HISTORY_KEY, []))
+    history.append({
+        "asked_at_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        "question": typed if typed is not None else run.question.question,
+        "answered_as": run.question.id,
+        "models": ", ".join(run.responses["model"]),
+        "voting": run.voting, "execution": run.execution,
+        "answer": run.vote.answer or "(abstained)", "correct_answer": run.correct_answer,
+        "correct": run.correct, "consensus": round(run.vote.consensus, 4),
+        "cost_usd": round(run.cost_usd, 6), "latency_ms": round(run.latency_ms, 1),
+        "models_called": run.models_called, "seed": settings.seed,
+    })
+    st.session_state[HISTORY_KEY] = history[-HISTORY_LIMIT:]
+
+
+def single_question(settings: Settings) -> None:
+    item = settings.item
+    if item is None:
+        return
+    typed = settings.typed
+    if typed is not None:
+        st.info(f"The mock models cannot read typed text. They answer your question as "
+                f"medical question **{item.id}** below, whose answer key is known; "
+                "“correct” on this page refers to that question.",
+                icon=":material/info:")
+    st.markdown(f"**{item.id}:** {escape_markdown(item.question)}")
+    st.caption("Options: " + " · ".join(
+        f"{chr(65 + i)}) {escape_markdown(o)}" for i, o in enumerate(item.options)))
+    ask = st.button("Ask the models", key="ask", type="primary", icon=":material/send:",
+                    help="Watch the answers arrive at the playback speed and add the "
+                         "result to the history below.")
+    run = cached_query(item.id, settings.models, settings.voting, settings.execution,
+                       settings.seed, settings.timeout, settings.threshold, settings.weights,
+                       settings.correlation)
+    show_cards(run, settings.speed, animate=ask)
+    st.caption("Cards fill in in the order the answers arrive. Confidence is the model's own "
+               "estimate; latency and cost are per call. Change the seed for a new draw.")
+    show_vote(run, settings)
+    if ask:
+        record(run, typed, settings)
+
+
+# --- the batch comparison -------------------------------------------------------------
+
+def draw_batch(summary: pd.DataFrame, slots: list[st.delta_generator.DeltaGenerator],
+               done: int) -> None:
+    table = decorate(summary)
+    with slots[0].container():
+        st.caption(f"{done:,} questions so far.")
+        st.altair_chart(bar_with_error_bars(
+            table, category="label", value="accuracy", lower="ci_low", upper="ci_high",
+            title="Accuracy per strategy (bars: 95% Wilson interval)",
+            value_title="accuracy (share of questions right)", category_title="strategy",
+            color="kind"), width="stretch")
+    with slots[1].container():
+        st.altair_chart(tradeoff_chart(table), width="stretch")
+
+
+def batch_comparison(settings: Settings) -> None:
+    st.subheader("Which strategy should you use? A batch of questions")
+    st.markdown(
+        "Every voting strategy and every single model answer the same random medical "
+        "questions (the same simulated responses, so the comparison is paired), with the "
+        "execution strategy, timeout and weights chosen above. An abstention counts as "
+        "not right, and is shown separately.")
+    n = st.slider("Questions in the batch", 50, 2000, 200, 50, key="n", bind="query-params")
+    live = st.button("Run the batch live", key="batch", icon=":material/play_arrow:",
+                     help="Replay the batch in steps; the charts redraw as each step of "
+                          "questions completes.")
+    n_q = int(n)
+    slots = [st.empty(), st.empty()]
+    if live:
+        s = settings
+        partials: Iterator[EvaluationProgress] = iter_evaluate(
+            list(s.models), VOTING_STRATEGIES, s.execution, n_q, s.seed,
+            batch_size=max(n_q // 10, 10), timeout_ms=s.timeout, threshold=s.threshold,
+            weights=dict(s.weights), correlation=s.correlation, include_single_models=True)
+        run_live(partials, lambda p: draw_batch(p.summary, slots, p.done),
+                 progress=lambda p: p.fraction, speed=s.speed, key="ensemble_batch_live",
+                 label="Answering the batch", batch_seconds=lambda p: p.batch_seconds)
+    with st.spinner("Answering the batch…"):
+        df = cached_batch(settings.models, settings.execution, n_q, settings.seed,
+                          settings.timeout, settings.threshold, settings.weights,
+                          settings.correlation)
+    summary = summarize(df)
+    if not live:
+        draw_batch(summary, slots, int(n))
+    st.caption("Left of the scatter is cheaper, higher is more accurate. A strategy on the "
+               "dashed Pareto frontier is not beaten on both at once by any other.")
+    voting = settings.voting
+    singles = summary[summary["kind"] == "single"]
+    test: PairedComparison | None = None
+    if not singles.empty:
+        best = str(singles["strategy"].iloc[int(np.argmax(singles["accuracy"].to_numpy()))])
+        test = paired_comparison(df, voting, best)
+    n_models = len(settings.models)
+    if n_models > 1:
+        st.markdown(comparison_sentence(summary, voting, n_models, test))
+    else:
+        st.info("With one model every voting strategy is just that model's answer; select "
+                "more models to see what voting adds.")
+    table = decorate(summary)
+    shown = table[["label", "accuracy", "ci_low", "ci_high", "abstention_rate",
+                   "accuracy_when_answered", "mean_cost_usd", "p50_latency_ms",
+                   "p95_latency_ms", "mean_models_called"]]
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        "label": "strategy",
+        "accuracy": st.column_config.NumberColumn("accuracy", format="percent"),
+        "ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
+        "ci_high": st.column_config.NumberColumn("95% CI high", format="percent"),
+        "abstention_rate": st.column_config.NumberColumn("abstentions", format="percent"),
+        "accuracy_when_answered": st.column_config.NumberColumn(
+            "accuracy when it answers", format="percent"),
+        "mean_cost_usd": st.column_config.NumberColumn("cost per query (USD)",
+                                                       format="$%.5f"),
+        "p50_latency_ms": st.column_config.NumberColumn("P50 latency (ms)", format="%.0f"),
+        "p95_latency_ms": st.column_config.NumberColumn("P95 latency (ms)", format="%.0f"),
+        "mean_models_called": st.column_config.NumberColumn("models called",
+                                                            format="%.2f"),
+    })
+    condorcet(df, settings)
+    download_buttons(shown, "ensemble_summary", key="dl_summary", label="summary")
+    download_buttons(df, "ensemble_per_question", key="dl_batch",
+                     label="per-question results")
+
+
+def condorcet(df: pd.DataFrame, settings: Settings) -> None:
+    baseline = independent_majority_accuracy(
+        effective_accuracies(list(settings.models), timeout_ms=settings.timeout))
+    first = df[df["strategy"] == VOTING_STRATEGIES[0]]
+    simulated = float(first["strict_majority_right"].mean())
+    plurality = float(first["correct"].mean())
+    st.markdown("##### Why correlated errors cap the gain")
+    a, b, c = st.columns(3)
+    with a:
+        metric_card("Independent errors (Condorcet)", f"{baseline:.1%}",
+                    help="Exact chance that more than half of the models are right if "
+                         "their mistakes were independent (Poisson-binomial).")
+    with b:
+        metric_card("Simulated: more than half right", f"{simulated:.1%}",
+                    help="Share of this batch's questions where more than half of the "
+                         "models answered correctly, with the chosen error correlation.",
+                    delta=f"{simulated - baseline:+.1%} vs independent",
+                    delta_color="normal")
+    with c:
+        metric_card("Simulated majority vote", f"{plurality:.1%}",
+                    help="The plurality vote is also right when the wrong answers split "
+                         "between several options.")
+    st.caption(
+        "Condorcet's jury theorem says a majority of independent voters who are each "
+        "right more often than not is right even more often. The mock models are not "
+        "independent: a hard question fools several at once, so the majority is wrong "
+        "together. Move the error correlation to 0 and the simulated share meets the "
+        "formula (within sampling noise); raise it and the gain from voting melts away.")
+
+
+def history() -> None:
+    st.subheader("This session's questions")
+    rows = st.session_state.get(HISTORY_KEY, [])
+    if not rows:
+        st.caption(f"Press “Ask the models” to record a question here (the last "
+                   f"{HISTORY_LIMIT} are kept).")
+        return
+    frame = pd.DataFrame(rows)
+    st.dataframe(frame, hide_index=True, width="stretch")
+    download_buttons(frame, "ensemble_history", key="dl_history", label="history")
+
+
+def explanations() -> None:
+    with st.expander("How the strategies work"):
+        st.markdown(
+            "- **Majority vote**: the answer most models gave. A tie goes to the answer "
+            "with the larger summed confidence and is flagged.\n"
+            "- **Weighted vote**: each vote counts the model's confidence times its "
+            "weight, so a reliable, sure model outweighs two shaky ones.\n"
+            "- **Unanimous**: answer only when every model that responded agrees, "
+            "otherwise abstain (say “I don't know”). Fewer wrong answers, more "
+            "abstentions — useful when a wrong diagnosis is worse than none.\n"
+            "- **Most confident**: trust the single most confident response.\n\n"
+            "**Execution.** *Parallel* asks all models at once and waits for the slowest "
+            "(or the timeout). *Sequential* asks them one by one and stops as soon as the "
+            "leading answer can no longer be overturned by the models not yet asked — same "
+            "answer, fewer calls, longer wait. *Cascade* asks the cheapest model first and "
+            "escalates only while the winning answer has no response at least as "
+            "confident as the threshold. Failed calls (about 1%) and calls slower than the "
+            "timeout give no vote.")
+
+
+@guarded
+def main() -> None:
+    page_intro(TITLE, QUESTION, EXPLANATION)
+    settings = controls()
+    if not settings.models:
+        st.error("Select at least one model: an ensemble needs someone to ask.",
+                 icon=":material/group_off:")
+        explanations()
+        history()
+        return
+    single_question(settings)
+    explanations()
+    st.divider()
+    batch_comparison(settings)
+    st.divider()
+    history()
+
+
+main()
