@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from crucible_mock import MODELS
-from crucible_mock.datasets import QuestionItem, get_bank
 from crucible_scenarios.ensemble import MAX_QUESTION_CHARS, PairedComparison
 
 STRATEGY_NAMES: dict[str, str] = {
@@ -84,12 +83,3 @@ def comparison_sentence(summary: pd.DataFrame, voting: str, n_models: int,
 
 MODEL_NAMES: dict[str, str] = {key: profile.display_name for key, profile in MODELS.items()}
 
-
-def _question_label(item: QuestionItem) -> str:
-    text = item.question if len(item.question) <= 90 else item.question[:87] + "…"
-    return f"{item.id} · {text}"
-
-
-#: Selectbox labels of the medical questions ("med-001 · A 24-year-old has ...").
-QUESTION_LABELS: dict[str, str] = {item.id: _question_label(item)
-                                   for item in get_bank("medical")}

@@ -46,7 +46,6 @@ from crucible_ui.ensemble_charts import (
 from crucible_ui.ensemble_text import (
     EXECUTION_NAMES,
     MODEL_NAMES,
-    QUESTION_LABELS,
     STRATEGY_NAMES,
     check_question_text,
     comparison_sentence,
@@ -136,7 +135,9 @@ def controls() -> Settings:
     typed: str | None = None
     if source == SOURCES[0]:
         item_id = left.selectbox("Medical question", [q.id for q in BANK], key="q",
-                                 format_func=QUESTION_LABELS.__getitem__, bind="query-params")
+                                 bind="query-params",
+                                 help="The question's id in the medical set; its text is "
+                                      "shown below.")
         item = get_item(item_id or BANK[0].id)
     else:
         raw = left.text_input("Your question", key="text", max_chars=None,
