@@ -8,7 +8,9 @@ import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -22,7 +24,6 @@ from crucible_scenarios.ensemble import (
     EXECUTION_STRATEGIES,
     VOTING_STRATEGIES,
     EvaluationProgress,
-    PairedComparison,
     QueryRun,
     default_weights,
     effective_accuracies,
@@ -53,7 +54,7 @@ from crucible_ui.ensemble_text import (
 )
 from crucible_ui.layout import guarded, page_intro
 from crucible_ui.live import MAX_PAUSE_S, run_live
-from crucible_ui.text import escape_markdown
+from crucible_ui.text import csv_safe, escape_markdown
 from crucible_ui.widgets import (
     download_buttons,
     metric_card,
@@ -80,15 +81,30 @@ BANK = get_bank("medical")
 ALL_MODELS = list(MODELS)
 
 
+@dataclass(frozen=True)
+class QueryView:
+    """One question's run and its charts as Vega-Lite specs (built once, then cached)."""
+
+    run: QueryRun
+    tally_spec: dict[str, Any] | None
+    timeline_spec: dict[str, Any]
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def cached_query(item_id: str, models: tuple[str, ...], voting: str, execution: str,
                  seed: int, timeout_ms: float, threshold: float,
-                 weights: tuple[tuple[str, float], ...], correlation: float) -> QueryRun:
+                 weights: tuple[tuple[str, float], ...], correlation: float) -> QueryView:
     """One question put to the ensemble, seeded by the seed and the question id."""
     rng = np.random.default_rng([seed, zlib.crc32(item_id.encode())])
-    return run_query(get_item(item_id), list(models), voting, execution, rng,
-                     timeout_ms=timeout_ms, threshold=threshold, weights=dict(weights),
-                     correlation=correlation)
+    run = run_query(get_item(item_id), list(models), voting, execution, rng,
+                    timeout_ms=timeout_ms, threshold=threshold, weights=dict(weights),
+                    correlation=correlation)
+    tally = None
+    if run.vote.tally:
+        frame = tally_frame(run.vote.tally, run.vote.answer, run.correct_answer)
+        tally = vote_tally_chart(frame, weighted=voting == "weighted").to_dict()
+    timeline = timeline_chart(timeline_frame(run.responses), timeout_ms=timeout_ms).to_dict()
+    return QueryView(run, tally, timeline)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -105,6 +121,56 @@ def decorate(summary: pd.DataFrame) -> pd.DataFrame:
     """The summary with readable labels and the Pareto flag."""
     return summary.assign(label=summary["strategy"].map(strategy_label),
                           pareto=pareto_frontier(summary))
+
+
+def accuracy_chart(table: pd.DataFrame) -> alt.LayerChart:
+    return bar_with_error_bars(
+        table, category="label", value="accuracy", lower="ci_low", upper="ci_high",
+        title="Accuracy per strategy (bars: 95% Wilson interval)",
+        value_title="accuracy (share of questions right)", category_title="strategy",
+        color="kind")
+
+
+@dataclass(frozen=True)
+class BatchView:
+    """Everything the batch section draws, computed once per setting and cached."""
+
+    table: pd.DataFrame
+    accuracy_spec: dict[str, Any]
+    tradeoff_spec: dict[str, Any]
+    sentence: str
+    baseline: float
+    strict_majority: float
+    plurality: float
+    csv: bytes
+    json: str
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def batch_view(models: tuple[str, ...], execution: str, n_questions: int, seed: int,
+               timeout_ms: float, threshold: float, weights: tuple[tuple[str, float], ...],
+               correlation: float, voting: str) -> BatchView:
+    """The batch's summary table, charts, comparison sentence, Condorcet figures and
+    exports."""
+    df = cached_batch(models, execution, n_questions, seed, timeout_ms, threshold, weights,
+                      correlation)
+    summary = summarize(df)
+    table = decorate(summary)
+    singles = summary[summary["kind"] == "single"]
+    best = str(singles["strategy"].iloc[int(np.argmax(singles["accuracy"].to_numpy()))])
+    test = paired_comparison(df, voting, best)
+    sentence = comparison_sentence(summary, voting, len(models), test) if len(
+        models) > 1 else ""
+    first = df[df["strategy"] == VOTING_STRATEGIES[0]]
+    baseline = independent_majority_accuracy(
+        effective_accuracies(list(models), timeout_ms=timeout_ms))
+    return BatchView(
+        table=table, accuracy_spec=accuracy_chart(table).to_dict(),
+        tradeoff_spec=tradeoff_chart(table).to_dict(), sentence=sentence,
+        baseline=baseline, strict_majority=float(first["strict_majority_right"].mean()),
+        plurality=float(first["correct"].mean()),
+        csv=csv_safe(df).to_csv(index=False).encode("utf-8"),
+        json=df.to_json(orient="records", indent=2))
 
 
 # --- controls -------------------------------------------------------------------------
@@ -181,9 +247,8 @@ def controls() -> Settings:
         st.caption("A vote counts its confidence times the model's weight. The default "
                    "weight is the log-odds of the model's historical accuracy, "
                    "log(p / (1 − p)), which is optimal for independent voters.")
-        cols = st.columns(len(ALL_MODELS))
-        for col, key in zip(cols, ALL_MODELS, strict=True):
-            weights[key] = float(col.number_input(
+        for key in ALL_MODELS:
+            weights[key] = float(st.number_input(
                 MODELS[key].display_name, 0.0, 10.0, weights[key], 0.1, key=f"w_{key}",
                 bind="query-params", format="%.2f"))
     return Settings(item=item, typed=typed, models=tuple(models), voting=str(voting),
@@ -194,29 +259,34 @@ def controls() -> Settings:
 
 # --- one question ---------------------------------------------------------------------
 
-def not_called_card(name: str, execution: str) -> None:
+def compact_card(name: str, headline: str, detail: str) -> None:
+    """A settled model card: name, its answer (or what happened) and one detail line."""
     with st.container(border=True):
-        st.markdown(f"**{escape_markdown(name)}**")
-        reason = ("the vote was already decided" if execution == "sequential"
-                  else "an earlier answer was confident enough")
-        st.caption(f"Not called: {reason}.")
+        st.markdown(f"**{escape_markdown(name)}**  \n{headline}")
+        st.caption(detail)
 
 
 def draw_card(row: pd.Series, execution: str, *, arrived: bool) -> None:
+    """One model's card: thinking until its answer arrives, then the answer with its
+    confidence, latency and cost, or the error, or why it was not called."""
+    name = str(row["display_name"])
     status = str(row["status"])
     if status == "not called":
-        not_called_card(str(row["display_name"]), execution)
+        reason = ("the vote was already decided" if execution == "sequential"
+                  else "an earlier answer was confident enough")
+        compact_card(name, "—", f"Not called: {reason}.")
     elif not arrived:
-        model_card(str(row["display_name"]), state="thinking")
+        model_card(name, state="thinking")
     elif status == "answered":
-        model_card(str(row["display_name"]), state="answered", answer=str(row["normalized"]),
-                   confidence=float(row["confidence"]), latency_ms=float(row["latency_ms"]),
-                   cost_usd=float(row["cost_usd"]), correct=bool(row["correct"]))
+        verdict = " ✅" if bool(row["correct"]) else " ❌"
+        compact_card(name, escape_markdown(str(row["normalized"])) + verdict,
+                     f"confidence {float(row['confidence']):.0%} · "
+                     f"{float(row['latency_ms']):,.0f} ms · ${float(row['cost_usd']):.4f}")
     else:
         detail = ("no answer within the timeout (billed)" if status == "timed out"
                   else status.removeprefix("error: ").replace("_", " "))
-        model_card(str(row["display_name"]), state="error", error=detail,
-                   latency_ms=float(row["latency_ms"]))
+        compact_card(name, f":red[No answer: {escape_markdown(detail)}]",
+                     f"after {float(row['latency_ms']):,.0f} ms")
 
 
 def show_cards(run: QueryRun, speed: float, animate: bool) -> None:
@@ -242,14 +312,13 @@ def show_cards(run: QueryRun, speed: float, animate: bool) -> None:
             draw_card(row, run.execution, arrived=True)
 
 
-def show_vote(run: QueryRun, settings: Settings) -> None:
+def show_vote(view: QueryView, settings: Settings) -> None:
+    run = view.run
     vote = run.vote
     left, right = st.columns([3, 2])
     with left:
-        if vote.tally:
-            frame = tally_frame(vote.tally, vote.answer, run.correct_answer)
-            st.altair_chart(vote_tally_chart(frame, weighted=run.voting == "weighted"),
-                            width="stretch")
+        if view.tally_spec is not None:
+            st.vega_lite_chart(view.tally_spec, width="stretch")
             st.caption("Each bar is one distinct answer after normalization (letters, case "
                        "and spacing mapped to the option text); its length is the number "
                        "of models that gave it" + (", times confidence and weight."
@@ -275,14 +344,11 @@ def show_vote(run: QueryRun, settings: Settings) -> None:
                     "confidence won (then the earlier model).", icon=":material/balance:")
         if run.voting == "unanimous" and len(settings.models) == 1:
             st.info("Unanimous voting with one model is simply that model's answer.")
-        a, b, c = st.columns(3)
-        a.metric("Cost", f"${run.cost_usd:.4f}", help="Total billed for this question.")
-        b.metric("Wait", f"{run.latency_ms:,.0f} ms",
-                 help="How long the user waits for the ensemble's answer.")
-        c.metric("Models called", f"{run.models_called} of {len(run.responses)}")
-    st.altair_chart(timeline_chart(timeline_frame(run.responses),
-                                   timeout_ms=settings.timeout),
-                    width="stretch")
+        st.markdown(f"**Cost** ${run.cost_usd:.4f} · **wait** {run.latency_ms:,.0f} ms · "
+                    f"**models called** {run.models_called} of {len(run.responses)}")
+        st.caption("Cost is the total billed for this question; the wait is how long the "
+                   "user waits for the ensemble's answer.")
+    st.vega_lite_chart(view.timeline_spec, width="stretch")
     st.caption("Each bar is one call, from when the model was asked to when its answer "
                "(or error) arrived. Parallel asks everyone at once; sequential and cascade "
                "ask one after another, which costs time but can save calls.")
@@ -320,29 +386,26 @@ def single_question(settings: Settings) -> None:
     ask = st.button("Ask the models", key="ask", type="primary", icon=":material/send:",
                     help="Watch the answers arrive at the playback speed and add the "
                          "result to the history below.")
-    run = cached_query(item.id, settings.models, settings.voting, settings.execution,
-                       settings.seed, settings.timeout, settings.threshold, settings.weights,
-                       settings.correlation)
+    view = cached_query(item.id, settings.models, settings.voting, settings.execution,
+                        settings.seed, settings.timeout, settings.threshold, settings.weights,
+                        settings.correlation)
+    run = view.run
     show_cards(run, settings.speed, animate=ask)
     st.caption("Cards fill in in the order the answers arrive. Confidence is the model's own "
                "estimate; latency and cost are per call. Change the seed for a new draw.")
-    show_vote(run, settings)
+    show_vote(view, settings)
     if ask:
         record(run, typed, settings)
 
 
 # --- the batch comparison -------------------------------------------------------------
 
-def draw_batch(summary: pd.DataFrame, slots: list[st.delta_generator.DeltaGenerator],
-               done: int) -> None:
+def draw_live(summary: pd.DataFrame, slots: list[Any], done: int) -> None:
+    """Draw one cumulative partial result of a live batch run."""
     table = decorate(summary)
     with slots[0].container():
         st.caption(f"{done:,} questions so far.")
-        st.altair_chart(bar_with_error_bars(
-            table, category="label", value="accuracy", lower="ci_low", upper="ci_high",
-            title="Accuracy per strategy (bars: 95% Wilson interval)",
-            value_title="accuracy (share of questions right)", category_title="strategy",
-            color="kind"), width="stretch")
+        st.altair_chart(accuracy_chart(table), width="stretch")
     with slots[1].container():
         st.altair_chart(tradeoff_chart(table), width="stretch")
 
@@ -359,41 +422,35 @@ def batch_comparison(settings: Settings) -> None:
                      help="Replay the batch in steps; the charts redraw as each step of "
                           "questions completes.")
     n_q = int(n)
-    slots = [st.empty(), st.empty()]
+    slots: list[Any] = [st.empty(), st.empty()]
+    s = settings
     if live:
-        s = settings
         partials: Iterator[EvaluationProgress] = iter_evaluate(
             list(s.models), VOTING_STRATEGIES, s.execution, n_q, s.seed,
             batch_size=max(n_q // 10, 10), timeout_ms=s.timeout, threshold=s.threshold,
             weights=dict(s.weights), correlation=s.correlation, include_single_models=True)
-        run_live(partials, lambda p: draw_batch(p.summary, slots, p.done),
+        run_live(partials, lambda p: draw_live(p.summary, slots, p.done),
                  progress=lambda p: p.fraction, speed=s.speed, key="ensemble_batch_live",
                  label="Answering the batch", batch_seconds=lambda p: p.batch_seconds)
-    with st.spinner("Answering the batch…"):
-        df = cached_batch(settings.models, settings.execution, n_q, settings.seed,
-                          settings.timeout, settings.threshold, settings.weights,
-                          settings.correlation)
-    summary = summarize(df)
+    view = batch_view(s.models, s.execution, n_q, s.seed, s.timeout, s.threshold,
+                      s.weights, s.correlation, s.voting)
     if not live:
-        draw_batch(summary, slots, int(n))
-    st.caption("Left of the scatter is cheaper, higher is more accurate. A strategy on the "
-               "dashed Pareto frontier is not beaten on both at once by any other.")
-    voting = settings.voting
-    singles = summary[summary["kind"] == "single"]
-    test: PairedComparison | None = None
-    if not singles.empty:
-        best = str(singles["strategy"].iloc[int(np.argmax(singles["accuracy"].to_numpy()))])
-        test = paired_comparison(df, voting, best)
-    n_models = len(settings.models)
-    if n_models > 1:
-        st.markdown(comparison_sentence(summary, voting, n_models, test))
+        with slots[0].container():
+            st.caption(f"{n_q:,} questions.")
+            st.vega_lite_chart(view.accuracy_spec, width="stretch")
+        with slots[1].container():
+            st.vega_lite_chart(view.tradeoff_spec, width="stretch")
+    st.caption("Bars: the share of questions each strategy got right, with its 95% "
+               "confidence interval. Scatter: left is cheaper, higher is more accurate; a "
+               "strategy on the dashed Pareto frontier is not beaten on both at once.")
+    if view.sentence:
+        st.markdown(view.sentence)
     else:
         st.info("With one model every voting strategy is just that model's answer; select "
                 "more models to see what voting adds.")
-    table = decorate(summary)
-    shown = table[["label", "accuracy", "ci_low", "ci_high", "abstention_rate",
-                   "accuracy_when_answered", "mean_cost_usd", "p50_latency_ms",
-                   "p95_latency_ms", "mean_models_called"]]
+    shown = view.table[["label", "accuracy", "ci_low", "ci_high", "abstention_rate",
+                        "accuracy_when_answered", "mean_cost_usd", "p50_latency_ms",
+                        "p95_latency_ms", "mean_models_called"]]
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
         "label": "strategy",
         "accuracy": st.column_config.NumberColumn("accuracy", format="percent"),
@@ -409,32 +466,35 @@ def batch_comparison(settings: Settings) -> None:
         "mean_models_called": st.column_config.NumberColumn("models called",
                                                             format="%.2f"),
     })
-    condorcet(df, settings)
+    condorcet(view)
     download_buttons(shown, "ensemble_summary", key="dl_summary", label="summary")
-    download_buttons(df, "ensemble_per_question", key="dl_batch",
-                     label="per-question results")
+    left, right = st.columns(2)
+    left.download_button("Download per-question results (CSV)", view.csv,
+                         file_name="ensemble_per_question.csv", mime="text/csv",
+                         key="dl_batch_csv", icon=":material/download:", on_click="ignore",
+                         width="stretch")
+    right.download_button("Download per-question results (JSON)", view.json,
+                          file_name="ensemble_per_question.json", mime="application/json",
+                          key="dl_batch_json", icon=":material/download:",
+                          on_click="ignore", width="stretch")
 
 
-def condorcet(df: pd.DataFrame, settings: Settings) -> None:
-    baseline = independent_majority_accuracy(
-        effective_accuracies(list(settings.models), timeout_ms=settings.timeout))
-    first = df[df["strategy"] == VOTING_STRATEGIES[0]]
-    simulated = float(first["strict_majority_right"].mean())
-    plurality = float(first["correct"].mean())
+def condorcet(view: BatchView) -> None:
     st.markdown("##### Why correlated errors cap the gain")
     a, b, c = st.columns(3)
     with a:
-        metric_card("Independent errors (Condorcet)", f"{baseline:.1%}",
+        metric_card("Independent errors (Condorcet)", f"{view.baseline:.1%}",
                     help="Exact chance that more than half of the models are right if "
-                         "their mistakes were independent (Poisson-binomial).")
+                         "their mistakes were independent (Poisson-binomial), counting "
+                         "failed and overdue calls as not right.")
     with b:
-        metric_card("Simulated: more than half right", f"{simulated:.1%}",
+        metric_card("Simulated: more than half right", f"{view.strict_majority:.1%}",
                     help="Share of this batch's questions where more than half of the "
                          "models answered correctly, with the chosen error correlation.",
-                    delta=f"{simulated - baseline:+.1%} vs independent",
+                    delta=f"{view.strict_majority - view.baseline:+.1%} vs independent",
                     delta_color="normal")
     with c:
-        metric_card("Simulated majority vote", f"{plurality:.1%}",
+        metric_card("Simulated majority vote", f"{view.plurality:.1%}",
                     help="The plurality vote is also right when the wrong answers split "
                          "between several options.")
     st.caption(
