@@ -53,6 +53,8 @@ BAYES_ACQ_POINTS = 1000
 #: the kernel hyperparameters are still fitted by maximum marginal likelihood (one start).
 GP_RESTARTS = 0
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
+#: Column names of the trial table that a dimension may not take.
+RESERVED_NAMES = frozenset({"trial", "score", "best_so_far", "elapsed_s"})
 #: The parameter values a model uses when nobody tunes it (typical API defaults).
 DEFAULT_CONFIG: dict[str, Any] = {"temperature": 1.0, "max_tokens": 512, "few_shot": 0}
 #: Seed of the large reference population of queries the true surface averages over.
@@ -80,6 +82,8 @@ class Dimension:
             raise ValueError(
                 f"dimension name must start with a letter or underscore and contain only "
                 f"letters, digits and underscores (at most 32), got {self.name!r}")
+        if self.name in RESERVED_NAMES:
+            raise ValueError(f"dimension name {self.name!r} is reserved for the trial table")
         require_choice("kind", self.kind, KINDS)
         if self.kind == "categorical":
             cats = tuple(str(c) for c in self.categories)
