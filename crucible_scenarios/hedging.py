@@ -1,0 +1,629 @@
+"""Request hedging: send a backup request after a delay and keep whichever answer arrives
+first, the loser being cancelled (Dean & Barroso, "The Tail at Scale", CACM 2013).
+
+Everything here is vectorized over requests with numpy and seeded. Three independent
+random streams are spawned from the seed: one for primary latencies, one for backups and
+one for the adaptive policy's own draws, so every strategy run with the same seed sees the
+*same primary latencies* (a paired comparison against no hedging) and the same backup
+latencies (common random numbers across delays, which keeps trade-off curves smooth).
+
+Strategies
+----------
+``none``
+    Never hedge (the baseline).
+``fixed``
+    Hedge after a fixed delay ``delay_ms``.
+``percentile``
+    Hedge at the running P-th percentile of the latencies observed so far. To stay
+    vectorized the rolling window is computed per batch: requests are cut into consecutive
+    batches of ``window`` requests, and every request of batch b hedges at the P-th
+    percentile (``numpy.quantile`` along axis 1 of the reshaped primaries) of the primary
+    latencies of batch b - 1, i.e. of the previous ``window`` requests. Batch 0 uses the
+    warm-up delay. The observed latencies are those of primary requests, as the service's
+    own latency monitor reports them, so a shift of the distribution moves the delay one
+    window later.
+``adaptive``
+    Batched Thompson sampling (Thompson 1933; Russo et al., "A Tutorial on Thompson
+    Sampling", 2018) over the arms {P50, P75, P90, P95, P99 of the previous ``window``
+    primary latencies}. Each request draws its own sample from every arm's Gaussian
+    posterior of the mean loss and takes the arm with the lowest draw; posteriors are
+    updated after every batch. The loss of a request is ``1{latency > slo_ms}`` plus
+    ``load_weight`` per extra request sent, so the bandit trades tail latency against load.
+
+Every strategy takes a hedge ``budget`` (percent of requests that may hedge), enforced by a
+token bucket refilled every ``budget_window`` requests with that window's share of tokens
+(no carry-over of unused tokens): within a window the first requests that want to hedge take
+the tokens, and when everything is slow hedging switches itself off instead of doubling the
+load. Over any run at most ``floor(budget / 100 * n)`` requests hedge.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from crucible_mock.latency import LatencyProfile, get_profile
+from crucible_mock.pricing import (
+    SUPPORT_TOKENS_IN,
+    SUPPORT_TOKENS_OUT,
+    hedged_request_cost,
+    query_cost,
+)
+from crucible_scenarios.validation import (
+    make_rng,
+    require_choice,
+    require_float,
+    require_int,
+)
+
+STRATEGIES: tuple[str, ...] = ("none", "fixed", "percentile", "adaptive")
+DEFAULT_DELAY_MS = 1000.0
+DEFAULT_PERCENTILE = 95.0
+#: Requests per rolling window of the percentile and adaptive strategies.
+DEFAULT_WINDOW = 1000
+#: Requests per refill of the hedge-budget token bucket.
+BUDGET_WINDOW = 100
+#: Requests per Thompson-sampling batch (a multiple of BUDGET_WINDOW).
+ADAPTIVE_BATCH = 200
+#: Percentiles of the observed window the adaptive bandit chooses among.
+ADAPTIVE_PERCENTILES: tuple[float, ...] = (50.0, 75.0, 90.0, 95.0, 99.0)
+#: The chatbot's latency objective used by the adaptive strategy's loss (ms).
+DEFAULT_SLO_MS = 2000.0
+#: Loss of one extra request, in units of one missed SLO.
+DEFAULT_LOAD_WEIGHT = 0.1
+MAX_HEDGES = 5
+MAX_REQUESTS = 5_000_000
+MAX_FANOUT = 100
+COST_MODEL = "gpt-4"
+SUMMARY_QUANTILES: tuple[float, ...] = (0.50, 0.90, 0.95, 0.99, 0.999)
+
+
+@dataclass(frozen=True)
+class HedgingResult:
+    """Per-request outcome of one simulated stream (arrays of length ``n_requests``).
+
+    ``backup_ms`` has one column per hedge level (latency of that backup measured from
+    when it was sent; NaN when it did not fire). ``primary_ms`` is also the no-hedging
+    latency of the same request, so comparisons against the baseline are paired.
+    ``arm`` is the adaptive strategy's chosen arm (index into ``ADAPTIVE_PERCENTILES``),
+    -1 for the other strategies.
+    """
+
+    strategy: str
+    profile: str
+    max_hedges: int
+    budget: float | None
+    primary_ms: np.ndarray
+    backup_ms: np.ndarray
+    delay_ms: np.ndarray
+    hedged: np.ndarray
+    hedge_won: np.ndarray
+    final_ms: np.ndarray
+    requests_sent: np.ndarray
+    arm: np.ndarray
+
+    @property
+    def n_requests(self) -> int:
+        """Number of simulated user requests."""
+        return int(self.primary_ms.size)
+
+    def prefix(self, m: int) -> HedgingResult:
+        """The first ``m`` requests (every strategy is causal, so this is exactly what a
+        run of ``m`` requests would have produced)."""
+        arrays = {f.name: getattr(self, f.name)[:m] for f in fields(self)
+                  if isinstance(getattr(self, f.name), np.ndarray)}
+        return replace(self, **arrays)
+
+    def frame(self) -> pd.DataFrame:
+        """One row per request, for downloads."""
+        data: dict[str, np.ndarray] = {
+            "request": np.arange(1, self.n_requests + 1),
+            "primary_ms": self.primary_ms,
+            "delay_ms": self.delay_ms,
+        }
+        for j in range(self.backup_ms.shape[1]):
+            data[f"backup{j + 1}_ms"] = self.backup_ms[:, j]
+        data.update(hedged=self.hedged, hedge_won=self.hedge_won, final_ms=self.final_ms,
+                    requests_sent=self.requests_sent)
+        return pd.DataFrame(data)
+
+
+@dataclass(frozen=True)
+class HedgingSummary:
+    """Latency percentiles (ms) with and without hedging on the same primary draws, the
+    extra load and its cost, and the paired P99 reduction with a bootstrap interval."""
+
+    strategy: str
+    n_requests: int
+    quantiles: dict[str, float]
+    baseline_quantiles: dict[str, float]
+    mean_ms: float
+    baseline_mean_ms: float
+    hedge_rate: float
+    hedge_win_rate: float
+    extra_requests_pct: float
+    cost_overhead_pct: float
+    p99_reduction_pct: float
+    p99_reduction_ci: tuple[float, float]
+    p999_reduction_pct: float
+    median_delay_ms: float
+    budget: float | None
+
+    def row(self) -> dict[str, float | str | int | None]:
+        """A flat dict for tables and downloads."""
+        out: dict[str, float | str | int | None] = {
+            "strategy": self.strategy, "requests": self.n_requests}
+        for name, value in self.quantiles.items():
+            out[f"{name}_ms"] = value
+        for name, value in self.baseline_quantiles.items():
+            out[f"baseline_{name}_ms"] = value
+        out.update(
+            mean_ms=self.mean_ms, hedge_rate=self.hedge_rate,
+            hedge_win_rate=self.hedge_win_rate, extra_requests_pct=self.extra_requests_pct,
+            cost_overhead_pct=self.cost_overhead_pct, p99_reduction_pct=self.p99_reduction_pct,
+            p99_reduction_ci_low=self.p99_reduction_ci[0],
+            p99_reduction_ci_high=self.p99_reduction_ci[1],
+            p999_reduction_pct=self.p999_reduction_pct, median_delay_ms=self.median_delay_ms,
+        )
+        return out
+
+
+@dataclass(frozen=True)
+class HedgingProgress:
+    """A cumulative partial result of a live run: the first ``done`` requests."""
+
+    done: int
+    total: int
+    result: HedgingResult
+    summary: HedgingSummary
+
+
+def resolve_profile(profile: str | LatencyProfile,
+                    slow_fraction: float | None = None) -> LatencyProfile:
+    """The latency profile by name (or as given), with its slow-tail share replaced."""
+    base = get_profile(profile) if isinstance(profile, str) else profile
+    if not isinstance(base, LatencyProfile):
+        raise ValueError(f"profile must be a profile name or LatencyProfile, got {profile!r}")
+    if slow_fraction is None:
+        return base
+    return base.with_slow_fraction(
+        require_float("slow_fraction", slow_fraction, low=0.0, high=1.0))
+
+
+def _check_budget(budget: float | None) -> float | None:
+    if budget is None:
+        return None
+    return require_float("budget", budget, low=0.0, high=100.0)
+
+
+def _check_delay(delay_ms: float | None) -> float:
+    if delay_ms is None:
+        return DEFAULT_DELAY_MS
+    return require_float("delay_ms", delay_ms, low=0.0, low_open=True)
+
+
+def apply_budget(wants: np.ndarray, budget: float | None, *, window: int = BUDGET_WINDOW,
+                 offset: int = 0) -> np.ndarray:
+    """Which of the requests that ``wants`` to hedge get a token (vectorized).
+
+    A token bucket refilled at the start of every ``window`` requests with that window's
+    share of ``budget`` percent (cumulative allowance ``floor(budget / 100 * m)`` after m
+    requests, so fractional tokens accrue across windows); unused tokens do not carry
+    over. Within a window the earliest requests that want a token get one. ``offset`` is
+    the global index of ``wants[0]`` and must be a multiple of ``window``.
+    """
+    wants = np.asarray(wants, dtype=bool)
+    if budget is None:
+        return wants.copy()
+    if offset % window:
+        raise ValueError(f"offset must be a multiple of window ({window}), got {offset}")
+    n = wants.size
+    if n == 0 or budget <= 0:
+        return np.zeros(n, dtype=bool)
+    n_windows = -(-n // window)
+    starts = offset + np.arange(n_windows) * window
+    ends = np.minimum(starts + window, offset + n)
+    rate = budget / 100.0
+    allowance = np.floor(ends * rate + 1e-9) - np.floor(starts * rate + 1e-9)
+    count = np.cumsum(wants)
+    before = np.concatenate(([0], count[np.arange(1, n_windows) * window - 1]))
+    win = np.arange(n) // window
+    rank = count - before[win]
+    return wants & (rank <= allowance[win])
+
+
+def _hedge_outcome(primary: np.ndarray, backups: np.ndarray, delay: np.ndarray | float,
+                   granted: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Final latency, backups actually fired (NaN where not) and requests sent.
+
+    Backup j (1-based) is sent at ``j * delay`` if the request, granted a hedge, has no
+    answer by then; the answer is the first of the primary and the fired backups.
+    """
+    final = primary.copy()
+    fired_backups = np.full(backups.shape, np.nan)
+    sent = np.ones(primary.size, dtype=np.int64)
+    for j in range(backups.shape[1]):
+        start = (j + 1) * delay
+        fire = granted & (final > start)
+        arrival = start + backups[:, j]
+        np.minimum(final, np.where(fire, arrival, np.inf), out=final)
+        fired_backups[:, j] = np.where(fire, backups[:, j], np.nan)
+        sent += fire
+    return final, fired_backups, sent
+
+
+def simulate(
+    strategy: str,
+    n_requests: int,
+    seed: int | np.random.Generator,
+    *,
+    profile: str | LatencyProfile = "support",
+    delay_ms: float | None = None,
+    percentile: float = DEFAULT_PERCENTILE,
+    budget: float | None = None,
+    max_hedges: int = 1,
+    slow_fraction: float | None = None,
+    window: int = DEFAULT_WINDOW,
+    slo_ms: float = DEFAULT_SLO_MS,
+    load_weight: float = DEFAULT_LOAD_WEIGHT,
+) -> HedgingResult:
+    """Simulate ``n_requests`` user requests under a hedging ``strategy``.
+
+    ``delay_ms`` is the fixed delay (``fixed``) or the warm-up delay before the first
+    window is observed (``percentile``, ``adaptive``); default 1000 ms. ``percentile`` (in
+    (0, 100)) is the percentile strategy's level. ``budget`` caps the share (%) of requests
+    that may hedge (None: no cap). ``max_hedges`` backups fire at multiples of the delay.
+    ``slow_fraction`` replaces the profile's share of slow requests. See the module
+    docstring for the methods.
+    """
+    strategy = require_choice("strategy", strategy, STRATEGIES)
+    n = require_int("n_requests", n_requests, low=1, high=MAX_REQUESTS)
+    delay = _check_delay(delay_ms)
+    pct = require_float("percentile", percentile, low=0.0, high=100.0, low_open=True,
+                        high_open=True)
+    budget = _check_budget(budget)
+    hedges = require_int("max_hedges", max_hedges, low=1, high=MAX_HEDGES)
+    window = require_int("window", window, low=10, high=MAX_REQUESTS)
+    slo = require_float("slo_ms", slo_ms, low=0.0, low_open=True)
+    weight = require_float("load_weight", load_weight, low=0.0)
+    prof = resolve_profile(profile, slow_fraction)
+
+    primary_rng, backup_rng, policy_rng = make_rng(seed).spawn(3)
+    primary = prof.sample(n, primary_rng)
+    backups = np.empty((n, hedges))
+    for j in range(hedges):
+        backups[:, j] = prof.sample(n, backup_rng)
+    arm = np.full(n, -1, dtype=np.int64)
+
+    if strategy == "none":
+        delays = np.full(n, np.nan)
+        granted = np.zeros(n, dtype=bool)
+        final, fired, sent = _hedge_outcome(primary, backups, np.inf, granted)
+    elif strategy in ("fixed", "percentile"):
+        if strategy == "fixed":
+            delays = np.full(n, delay)
+        else:
+            delays = _percentile_delays(primary, pct, window, delay)
+        granted = apply_budget(primary > delays, budget)
+        final, fired, sent = _hedge_outcome(primary, backups, delays, granted)
+    else:
+        delays, granted, final, fired, sent, arm = _adaptive(
+            primary, backups, policy_rng, budget=budget, window=window, warmup=delay,
+            slo=slo, weight=weight)
+    hedged = sent > 1
+    return HedgingResult(
+        strategy=strategy, profile=prof.name, max_hedges=hedges, budget=budget,
+        primary_ms=primary, backup_ms=fired, delay_ms=delays, hedged=hedged,
+        hedge_won=hedged & (final < primary), final_ms=final, requests_sent=sent, arm=arm,
+    )
+
+
+def _percentile_delays(primary: np.ndarray, pct: float, window: int,
+                       warmup: float) -> np.ndarray:
+    """Per-request delays: the ``pct`` percentile of the previous window's primaries."""
+    n = primary.size
+    full = n // window
+    delays = np.full(n, warmup)
+    if full >= 1 and n > window:
+        levels = np.quantile(primary[: full * window].reshape(full, window), pct / 100.0,
+                             axis=1)
+        per_batch = np.repeat(levels, window)[: n - window]
+        delays[window:] = per_batch
+    return delays
+
+
+def _adaptive(primary: np.ndarray, backups: np.ndarray, rng: np.random.Generator, *,
+              budget: float | None, window: int, warmup: float, slo: float,
+              weight: float) -> tuple[np.ndarray, ...]:
+    """Batched Gaussian Thompson sampling over percentile arms (see module docstring).
+
+    Each arm's mean loss has a N(0.5, 1) prior and a Gaussian likelihood whose variance is
+    the pooled sample variance of all losses seen (floored at 0.01); the conjugate
+    posterior is sampled once per request per arm.
+    """
+    n = primary.size
+    k = len(ADAPTIVE_PERCENTILES)
+    levels = np.asarray(ADAPTIVE_PERCENTILES) / 100.0
+    delays = np.empty(n)
+    arms = np.empty(n, dtype=np.int64)
+    granted = np.zeros(n, dtype=bool)
+    final = np.empty(n)
+    fired = np.full(backups.shape, np.nan)
+    sent = np.ones(n, dtype=np.int64)
+    counts = np.zeros(k)
+    sums = np.zeros(k)
+    total_sq = 0.0
+    total_sum = 0.0
+    prior_mean, prior_var = 0.5, 1.0
+    for start in range(0, n, ADAPTIVE_BATCH):
+        stop = min(start + ADAPTIVE_BATCH, n)
+        size = stop - start
+        if start == 0:
+            candidates = np.full(k, warmup)
+        else:
+            candidates = np.quantile(primary[max(0, start - window):start], levels)
+        seen = counts.sum()
+        noise_var = 0.25 if seen < 2 else max(
+            total_sq / seen - (total_sum / seen) ** 2, 0.01)
+        precision = 1.0 / prior_var + counts / noise_var
+        post_mean = (prior_mean / prior_var + sums / noise_var) / precision
+        draws = post_mean + rng.standard_normal((size, k)) / np.sqrt(precision)
+        choice = np.argmin(draws, axis=1)
+        d = candidates[choice]
+        p = primary[start:stop]
+        g = apply_budget(p > d, budget, offset=start)
+        f, fb, s = _hedge_outcome(p, backups[start:stop], d, g)
+        loss = (f > slo) + weight * (s - 1)
+        counts += np.bincount(choice, minlength=k)
+        sums += np.bincount(choice, weights=loss, minlength=k)
+        total_sum += float(loss.sum())
+        total_sq += float((loss**2).sum())
+        delays[start:stop] = d
+        arms[start:stop] = choice
+        granted[start:stop] = g
+        final[start:stop] = f
+        fired[start:stop] = fb
+        sent[start:stop] = s
+    return delays, granted, final, fired, sent, arms
+
+
+def _quantile_dict(values: np.ndarray) -> dict[str, float]:
+    qs = np.quantile(values, SUMMARY_QUANTILES)
+    return {_q_name(q): float(v) for q, v in zip(SUMMARY_QUANTILES, qs, strict=True)}
+
+
+def _q_name(q: float) -> str:
+    return "p" + f"{q * 100:g}".replace(".", "")
+
+
+def _p99_reduction(base: np.ndarray, hedged: np.ndarray, axis: int = -1) -> np.ndarray:
+    return 100.0 * (1.0 - np.quantile(hedged, 0.99, axis=axis)
+                    / np.quantile(base, 0.99, axis=axis))
+
+
+def summarize(result: HedgingResult, *, n_boot: int = 200, seed: int = 0,
+              model: str = COST_MODEL) -> HedgingSummary:
+    """Percentiles, hedge and win rates, extra load and cost overhead of ``result``.
+
+    The P99 reduction compares the hedged latencies with the primary latencies of the same
+    requests (no hedging, same draws). Its 95% interval is a paired percentile bootstrap
+    (``scipy.stats.bootstrap``, ``paired=True``, ``n_boot`` resamples; NaN when
+    ``n_boot`` is 0 or fewer than 20 requests). Cost overhead uses
+    ``crucible_mock.pricing.hedged_request_cost`` against one ``query_cost`` per request.
+    """
+    n_boot = require_int("n_boot", n_boot, low=0, high=100_000)
+    n = result.n_requests
+    base = result.primary_ms
+    final = result.final_ms
+    quantiles = _quantile_dict(final)
+    baseline = _quantile_dict(base)
+    hedged_count = int(result.hedged.sum())
+    cost = float(hedged_request_cost(result.requests_sent, model).sum())
+    plain = float(query_cost(model, SUPPORT_TOKENS_IN, SUPPORT_TOKENS_OUT)) * n
+    reduction = float(_p99_reduction(base, final))
+    ci = (math.nan, math.nan)
+    if n_boot > 0 and n >= 20 and not np.array_equal(base, final):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            boot = stats.bootstrap(
+                (base, final), _p99_reduction, paired=True, vectorized=True,
+                n_resamples=n_boot, method="percentile", rng=np.random.default_rng(seed),
+                batch=max(1, min(n_boot, 2_000_000 // n)))
+        ci = (float(boot.confidence_interval.low), float(boot.confidence_interval.high))
+    elif n_boot > 0 and n >= 20:
+        ci = (0.0, 0.0)
+    delays = result.delay_ms[np.isfinite(result.delay_ms)]
+    return HedgingSummary(
+        strategy=result.strategy,
+        n_requests=n,
+        quantiles=quantiles,
+        baseline_quantiles=baseline,
+        mean_ms=float(final.mean()),
+        baseline_mean_ms=float(base.mean()),
+        hedge_rate=hedged_count / n,
+        hedge_win_rate=float(result.hedge_won.sum()) / hedged_count if hedged_count else 0.0,
+        extra_requests_pct=100.0 * float(result.requests_sent.sum() - n) / n,
+        cost_overhead_pct=100.0 * (cost / plain - 1.0),
+        p99_reduction_pct=reduction,
+        p99_reduction_ci=ci,
+        p999_reduction_pct=100.0 * (1.0 - quantiles["p999"] / baseline["p999"]),
+        median_delay_ms=float(np.median(delays)) if delays.size else math.nan,
+        budget=result.budget,
+    )
+
+
+def iter_simulate(strategy: str, n_requests: int, seed: int | np.random.Generator, *,
+                  batch_size: int = 10, n_boot: int = 200,
+                  **kwargs: object) -> Iterator[HedgingProgress]:
+    """Cumulative summaries batch by batch for a live view.
+
+    The whole stream is simulated once (vectorized); since every strategy is causal (a
+    request's fate depends only on earlier requests), the k-th partial is exactly the
+    first ``k * batch_size`` requests of that run. Bootstrap intervals are computed on the
+    final partial only.
+    """
+    size = require_int("batch_size", batch_size, low=1, high=MAX_REQUESTS)
+    result = simulate(strategy, n_requests, seed, **kwargs)  # type: ignore[arg-type]
+    n = result.n_requests
+    for done in range(min(size, n), n + size, size):
+        done = min(done, n)
+        part = result.prefix(done)
+        last = done == n
+        yield HedgingProgress(done, n, part, summarize(part, n_boot=n_boot if last else 0))
+        if last:
+            break
+
+
+def hedged_sf(profile: str | LatencyProfile, delay_ms: float, t_ms: np.ndarray | float, *,
+              max_hedges: int = 1) -> np.ndarray:
+    """P(min(X0, d + X1, ..., m d + Xm) > t) = S(t) * prod_j S(t - j d) for independent
+    draws X from the profile (S the profile's survival function, S(x) = 1 for x <= 0)."""
+    prof = resolve_profile(profile)
+    delay = _check_delay(delay_ms)
+    hedges = require_int("max_hedges", max_hedges, low=0, high=MAX_HEDGES)
+    t = np.asarray(t_ms, dtype=float)
+    value = prof.sf(t)
+    for j in range(1, hedges + 1):
+        value = value * prof.sf(t - j * delay)
+    return np.asarray(value)
+
+
+def hedged_latency_quantile(profile: str | LatencyProfile, delay_ms: float, q: float, *,
+                            max_hedges: int = 1) -> float:
+    """The exact q-quantile (ms) of the hedged latency min(X1, d + X2) (or with more
+    hedges) for independent draws from the profile: the root of 1 - :func:`hedged_sf` = q
+    by Brent's method (``scipy.optimize.brentq``). No budget: every request may hedge."""
+    prof = resolve_profile(profile)
+    q = require_float("q", q, low=0.0, high=1.0, low_open=True, high_open=True)
+    hi = prof.quantile(q) * (1 + 1e-9)
+    lo = prof.quantile(min(q, 1e-9)) if q > 1e-9 else 1e-9
+
+    def gap(t: float) -> float:
+        return float(1.0 - hedged_sf(prof, delay_ms, t, max_hedges=max_hedges)) - q
+
+    if gap(lo) >= 0:
+        return lo
+    return float(optimize.brentq(gap, lo, hi, xtol=1e-9, rtol=1e-12))
+
+
+def expected_extra_requests(profile: str | LatencyProfile, delay_ms: float, *,
+                            max_hedges: int = 1) -> float:
+    """Expected backups per request without a budget: sum over j of P(backup j fires) =
+    S(j d) * prod_{i<j} S(i d) (the request is unanswered at j d)."""
+    prof = resolve_profile(profile)
+    delay = _check_delay(delay_ms)
+    hedges = require_int("max_hedges", max_hedges, low=1, high=MAX_HEDGES)
+    return float(sum(float(hedged_sf(prof, delay, j * delay, max_hedges=j - 1))
+                     for j in range(1, hedges + 1)))
+
+
+def tradeoff_curve(delays_ms: Sequence[float], n_requests: int, seed: int, *,
+                   profile: str | LatencyProfile = "support", budget: float | None = None,
+                   max_hedges: int = 1, slow_fraction: float | None = None) -> pd.DataFrame:
+    """Simulated and exact P99/P99.9 and extra load across fixed hedge delays.
+
+    Each delay reuses the same seed, hence the same primary and backup draws (common
+    random numbers). The exact columns come from :func:`hedged_latency_quantile` and
+    :func:`expected_extra_requests` and ignore the budget.
+    """
+    prof = resolve_profile(profile, slow_fraction)
+    rows = []
+    for d in delays_ms:
+        result = simulate("fixed", n_requests, seed, profile=prof, delay_ms=d, budget=budget,
+                          max_hedges=max_hedges)
+        q99, q999 = np.quantile(result.final_ms, [0.99, 0.999])
+        rows.append({
+            "delay_ms": float(d),
+            "p99_ms": float(q99),
+            "p999_ms": float(q999),
+            "extra_requests_pct": 100.0 * float(result.requests_sent.sum() - result.n_requests)
+            / result.n_requests,
+            "exact_p99_ms": hedged_latency_quantile(prof, d, 0.99, max_hedges=max_hedges),
+            "exact_p999_ms": hedged_latency_quantile(prof, d, 0.999, max_hedges=max_hedges),
+            "exact_extra_requests_pct": 100.0 * expected_extra_requests(
+                prof, d, max_hedges=max_hedges),
+        })
+    return pd.DataFrame(rows)
+
+
+def compare_strategies(n_requests: int, seed: int, *, n_boot: int = 200,
+                       **kwargs: object) -> pd.DataFrame:
+    """:func:`summarize` of every strategy on the same seed (same primary draws)."""
+    rows = [summarize(simulate(s, n_requests, seed, **kwargs),  # type: ignore[arg-type]
+                      n_boot=n_boot).row() for s in STRATEGIES]
+    return pd.DataFrame(rows)
+
+
+# --- fan-out -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FanoutResult:
+    """User requests that each wait for ``k`` parallel sub-requests: the user latency is
+    the slowest sub-request, without hedging (``baseline_ms``) and with each sub-request
+    hedged after ``delay_ms`` (``hedged_ms``, same primary draws)."""
+
+    k: int
+    delay_ms: float
+    baseline_ms: np.ndarray
+    hedged_ms: np.ndarray
+    sub_requests_sent: np.ndarray
+
+    @property
+    def extra_requests_pct(self) -> float:
+        """Backup sub-requests as a share of the ``k`` sub-requests per user request."""
+        n = self.baseline_ms.size
+        return 100.0 * float(self.sub_requests_sent.sum() - n * self.k) / (n * self.k)
+
+
+def simulate_fanout(k: int, n_requests: int, seed: int | np.random.Generator, *,
+                    profile: str | LatencyProfile = "support", delay_ms: float | None = None,
+                    budget: float | None = None, max_hedges: int = 1,
+                    slow_fraction: float | None = None) -> FanoutResult:
+    """Simulate ``n_requests`` fan-out user requests of ``k`` sub-requests each, every
+    sub-request hedged with a fixed delay (the budget counts sub-requests)."""
+    k = require_int("k", k, low=1, high=MAX_FANOUT)
+    n = require_int("n_requests", n_requests, low=1, high=MAX_REQUESTS // k)
+    result = simulate("fixed", n * k, seed, profile=profile, delay_ms=delay_ms, budget=budget,
+                      max_hedges=max_hedges, slow_fraction=slow_fraction)
+    return FanoutResult(
+        k=k, delay_ms=float(result.delay_ms[0]),
+        baseline_ms=result.primary_ms.reshape(n, k).max(axis=1),
+        hedged_ms=result.final_ms.reshape(n, k).max(axis=1),
+        sub_requests_sent=result.requests_sent.reshape(n, k).sum(axis=1),
+    )
+
+
+def fanout_latency_quantile(profile: str | LatencyProfile, k: int, q: float, *,
+                            delay_ms: float | None = None, max_hedges: int = 1) -> float:
+    """Exact q-quantile of the slowest of ``k`` independent sub-requests: P(max <= t) =
+    G(t)^k, so it is the q^(1/k)-quantile of one sub-request (hedged when ``delay_ms``)."""
+    k = require_int("k", k, low=1, high=MAX_FANOUT)
+    q = require_float("q", q, low=0.0, high=1.0, low_open=True, high_open=True)
+    level = q ** (1.0 / k)
+    prof = resolve_profile(profile)
+    if delay_ms is None:
+        return prof.quantile(level)
+    return hedged_latency_quantile(prof, delay_ms, level, max_hedges=max_hedges)
+
+
+def fanout_curve(ks: Sequence[int], *, profile: str | LatencyProfile = "support",
+                 delay_ms: float = DEFAULT_DELAY_MS, max_hedges: int = 1,
+                 slow_fraction: float | None = None) -> pd.DataFrame:
+    """Exact P50 and P99 of a fan-out user request over ``ks``, with and without hedging."""
+    prof = resolve_profile(profile, slow_fraction)
+    rows = []
+    for k in ks:
+        for q in (0.5, 0.99):
+            rows.append({"k": int(k), "quantile": _q_name(q), "hedging": "none",
+                         "latency_ms": fanout_latency_quantile(prof, k, q)})
+            rows.append({"k": int(k), "quantile": _q_name(q), "hedging": "hedged",
+                         "latency_ms": fanout_latency_quantile(
+                             prof, k, q, delay_ms=delay_ms, max_hedges=max_hedges)})
+    return pd.DataFrame(rows)
