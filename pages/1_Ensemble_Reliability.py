@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import altair as alt
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -26,35 +23,30 @@ from crucible_scenarios.ensemble import (
     EvaluationProgress,
     QueryRun,
     default_weights,
-    effective_accuracies,
     evaluate,
-    independent_majority_accuracy,
     iter_evaluate,
-    paired_comparison,
-    pareto_frontier,
-    run_query,
     stand_in_question,
-    summarize,
 )
-from crucible_ui.charts import bar_with_error_bars
 from crucible_ui.ensemble_charts import (
-    tally_frame,
-    timeline_chart,
-    timeline_frame,
     tradeoff_chart,
-    vote_tally_chart,
 )
 from crucible_ui.ensemble_text import (
     EXECUTION_NAMES,
     MODEL_NAMES,
     STRATEGY_NAMES,
     check_question_text,
-    comparison_sentence,
-    strategy_label,
+)
+from crucible_ui.ensemble_views import (
+    BatchView,
+    QueryView,
+    accuracy_chart,
+    build_batch_view,
+    build_query_view,
+    decorate,
 )
 from crucible_ui.layout import guarded, page_intro
 from crucible_ui.live import MAX_PAUSE_S, run_live
-from crucible_ui.text import csv_safe, escape_markdown
+from crucible_ui.text import escape_markdown
 from crucible_ui.widgets import (
     download_buttons,
     metric_card,
@@ -81,30 +73,13 @@ BANK = get_bank("medical")
 ALL_MODELS = list(MODELS)
 
 
-@dataclass(frozen=True)
-class QueryView:
-    """One question's run and its charts as Vega-Lite specs (built once, then cached)."""
-
-    run: QueryRun
-    tally_spec: dict[str, Any] | None
-    timeline_spec: dict[str, Any]
-
-
 @st.cache_data(max_entries=64, show_spinner=False)
 def cached_query(item_id: str, models: tuple[str, ...], voting: str, execution: str,
                  seed: int, timeout_ms: float, threshold: float,
                  weights: tuple[tuple[str, float], ...], correlation: float) -> QueryView:
     """One question put to the ensemble, seeded by the seed and the question id."""
-    rng = np.random.default_rng([seed, zlib.crc32(item_id.encode())])
-    run = run_query(get_item(item_id), list(models), voting, execution, rng,
-                    timeout_ms=timeout_ms, threshold=threshold, weights=dict(weights),
-                    correlation=correlation)
-    tally = None
-    if run.vote.tally:
-        frame = tally_frame(run.vote.tally, run.vote.answer, run.correct_answer)
-        tally = vote_tally_chart(frame, weighted=voting == "weighted").to_dict()
-    timeline = timeline_chart(timeline_frame(run.responses), timeout_ms=timeout_ms).to_dict()
-    return QueryView(run, tally, timeline)
+    return build_query_view(item_id, models, voting, execution, seed, timeout_ms=timeout_ms,
+                            threshold=threshold, weights=weights, correlation=correlation)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -117,35 +92,6 @@ def cached_batch(models: tuple[str, ...], execution: str, n_questions: int, seed
                     correlation=correlation, include_single_models=True)
 
 
-def decorate(summary: pd.DataFrame) -> pd.DataFrame:
-    """The summary with readable labels and the Pareto flag."""
-    return summary.assign(label=summary["strategy"].map(strategy_label),
-                          pareto=pareto_frontier(summary))
-
-
-def accuracy_chart(table: pd.DataFrame) -> alt.LayerChart:
-    return bar_with_error_bars(
-        table, category="label", value="accuracy", lower="ci_low", upper="ci_high",
-        title="Accuracy per strategy (bars: 95% Wilson interval)",
-        value_title="accuracy (share of questions right)", category_title="strategy",
-        color="kind")
-
-
-@dataclass(frozen=True)
-class BatchView:
-    """Everything the batch section draws, computed once per setting and cached."""
-
-    table: pd.DataFrame
-    accuracy_spec: dict[str, Any]
-    tradeoff_spec: dict[str, Any]
-    sentence: str
-    baseline: float
-    strict_majority: float
-    plurality: float
-    csv: bytes
-    json: str
-
-
 @st.cache_data(max_entries=16, show_spinner=False)
 def batch_view(models: tuple[str, ...], execution: str, n_questions: int, seed: int,
                timeout_ms: float, threshold: float, weights: tuple[tuple[str, float], ...],
@@ -154,23 +100,7 @@ def batch_view(models: tuple[str, ...], execution: str, n_questions: int, seed: 
     exports."""
     df = cached_batch(models, execution, n_questions, seed, timeout_ms, threshold, weights,
                       correlation)
-    summary = summarize(df)
-    table = decorate(summary)
-    singles = summary[summary["kind"] == "single"]
-    best = str(singles["strategy"].iloc[int(np.argmax(singles["accuracy"].to_numpy()))])
-    test = paired_comparison(df, voting, best)
-    sentence = comparison_sentence(summary, voting, len(models), test) if len(
-        models) > 1 else ""
-    first = df[df["strategy"] == VOTING_STRATEGIES[0]]
-    baseline = independent_majority_accuracy(
-        effective_accuracies(list(models), timeout_ms=timeout_ms))
-    return BatchView(
-        table=table, accuracy_spec=accuracy_chart(table).to_dict(),
-        tradeoff_spec=tradeoff_chart(table).to_dict(), sentence=sentence,
-        baseline=baseline, strict_majority=float(first["strict_majority_right"].mean()),
-        plurality=float(first["correct"].mean()),
-        csv=csv_safe(df).to_csv(index=False).encode("utf-8"),
-        json=df.to_json(orient="records", indent=2))
+    return build_batch_view(df, models, timeout_ms, voting)
 
 
 # --- controls -------------------------------------------------------------------------

@@ -126,3 +126,20 @@ def test_paired_comparison_counts_discordant_pairs() -> None:
     assert (result.only_a_right, result.only_b_right) == (2, 0)
     # Exact McNemar: two-sided binomial test of 2 successes in 2 trials at p = 1/2.
     assert result.p_value == 0.5
+
+
+def test_page_views_survive_pickling_as_the_page_cache_requires() -> None:
+    import pickle
+
+    from crucible_ui.ensemble_views import build_batch_view, build_query_view
+
+    view = build_query_view("med-002", ALL, "majority", "cascade", 3, timeout_ms=8000.0,
+                            threshold=0.85, weights=(), correlation=0.55)
+    again = pickle.loads(pickle.dumps(view))
+    assert again.run.vote == view.run.vote and again.timeline_spec == view.timeline_spec
+    df = evaluate(ALL, VOTING_STRATEGIES, "parallel", 100, 3, include_single_models=True)
+    batch = build_batch_view(df, ALL, 8000.0, "majority")
+    restored = pickle.loads(pickle.dumps(batch))
+    pd.testing.assert_frame_equal(restored.table, batch.table)
+    assert restored.csv == batch.csv and restored.sentence == batch.sentence
+    assert batch.csv.decode().count("\n") == len(df) + 1
