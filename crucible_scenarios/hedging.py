@@ -114,8 +114,8 @@ class HedgingResult:
         return int(self.primary_ms.size)
 
     def prefix(self, m: int) -> HedgingResult:
-        """The first ``m`` requests (every strategy is causal, so this is exactly what a
-        run of ``m`` requests would have produced)."""
+        """The first ``m`` requests: every strategy is causal (a request's delay and token
+        depend only on earlier requests), so this is the state of the run after m."""
         arrays = {f.name: getattr(self, f.name)[:m] for f in fields(self)
                   if isinstance(getattr(self, f.name), np.ndarray)}
         return replace(self, **arrays)
