@@ -13,7 +13,7 @@ import pandas as pd
 from crucible_scenarios.optimization import SearchSpace
 from crucible_ui.charts import PALETTE, line_with_band
 
-STRATEGY_LABELS = {"grid": "Grid", "random": "Random", "bayesian": "Bayesian (GP)"}
+STRATEGY_LABELS = {"grid": "Grid", "random": "Random", "bayesian": "Bayesian"}
 
 
 def convergence_chart(trials: pd.DataFrame, *, n_trials: int, target: float | None = None,

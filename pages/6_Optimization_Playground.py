@@ -121,8 +121,9 @@ def _settings() -> dict[str, Any]:
         if strategy == "bayesian":
             acquisition = st.selectbox(
                 "Acquisition function", options=list(ACQUISITIONS), key="acq",
-                bind="query-params", format_func=ACQ_LABELS.__getitem__,
+                bind="query-params",
                 help="How the Bayesian search decides where to try next.") or "EI"
+            st.caption(ACQ_LABELS[acquisition])
         n_trials = int(st.slider("Trials (budget)", min_value=5, max_value=200, value=30,
                                  key="trials", bind="query-params",
                                  help="How many configurations the search may evaluate."))
