@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import cast
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from crucible_ui.charts import PALETTE
@@ -49,7 +50,7 @@ def vote_tally_chart(frame: pd.DataFrame, *, weighted: bool) -> alt.Chart:
                 axis=alt.Axis(format=".1f" if weighted else "d", tickMinStep=1)),
         color=alt.Color("role:N", title="answer", scale=alt.Scale(
             domain=list(TALLY_ROLES), range=list(_TALLY_COLORS)),
-            legend=alt.Legend(orient="bottom")),
+            legend=alt.Legend(orient="bottom", columns=2)),
         tooltip=[alt.Tooltip("answer:N", title="answer"),
                  alt.Tooltip("support:Q", title=measure, format=".2f"),
                  alt.Tooltip("role:N", title="role")],
@@ -81,7 +82,7 @@ def timeline_chart(frame: pd.DataFrame, *, timeout_ms: float) -> alt.LayerChart:
         x2="arrival_ms:Q",
         color=alt.Color("outcome:N", title="call", scale=alt.Scale(
             domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
-            legend=alt.Legend(orient="bottom")),
+            legend=alt.Legend(orient="bottom", columns=3)),
         tooltip=[alt.Tooltip("model:N", title="model"),
                  alt.Tooltip("outcome:N", title="call"),
                  alt.Tooltip("answer:N", title="answer"),
@@ -107,6 +108,7 @@ def tradeoff_chart(summary: pd.DataFrame) -> alt.LayerChart:
                     "pareto", "abstention_rate", "p95_latency_ms"]].copy()
     data["frontier"] = data["pareto"].map({True: "on the Pareto frontier",
                                            False: "dominated"})
+    data["label_y"] = _stacked_label_positions(data)
     x = alt.X("mean_cost_usd:Q", title="mean cost per query (USD, log scale)",
               scale=alt.Scale(type="log"), axis=alt.Axis(format="$.4f"))
     y_scale = alt.Scale(zero=False)
@@ -135,8 +137,33 @@ def tradeoff_chart(summary: pd.DataFrame) -> alt.LayerChart:
             domain=["on the Pareto frontier", "dominated"], range=["diamond", "circle"]),
             legend=alt.Legend(orient="bottom")),
         tooltip=tooltip)
-    labels = base.mark_text(align="left", dx=7, dy=-7, fontSize=11).encode(
-        x=x, y=alt.Y("accuracy:Q", scale=y_scale), text="label:N")
+    labels = base.mark_text(align="left", dx=8, fontSize=11, color=PALETTE[7]).encode(
+        x=x, y=alt.Y("label_y:Q", scale=y_scale), text="label:N")
     return cast(alt.LayerChart, alt.layer(errors, frontier, points, labels).properties(
         title="Accuracy against cost (dashed: Pareto frontier)", width="container",
-        height=360))
+        height=420))
+
+
+def _stacked_label_positions(data: pd.DataFrame) -> np.ndarray:
+    """Label heights that do not overlap: strategies of nearly equal cost (within 10% on
+    the log axis) form a cluster whose labels are listed downwards from its most accurate
+    point, one line apart (a line is 6% of the accuracy range shown)."""
+    acc = data["accuracy"].to_numpy(float)
+    cost = np.log10(np.maximum(data["mean_cost_usd"].to_numpy(float), 1e-12))
+    low = float(min(data["ci_low"].min(), acc.min()))
+    high = float(max(data["ci_high"].max(), acc.max()))
+    step = max(high - low, 1e-3) * 0.06
+    positions = acc.copy()
+    order = np.argsort(cost)
+    cluster: list[int] = []
+    for index in [*order.tolist(), None]:
+        if index is not None and (not cluster or cost[index] - cost[cluster[0]] < 0.04):
+            cluster.append(index)
+            continue
+        if cluster:
+            ranked = sorted(cluster, key=lambda i: -acc[i])
+            top = acc[ranked[0]]
+            for rank, i in enumerate(ranked):
+                positions[i] = min(acc[i], top - rank * step)
+        cluster = [] if index is None else [index]
+    return positions

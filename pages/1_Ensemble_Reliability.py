@@ -258,13 +258,11 @@ def show_vote(view: QueryView, settings: Settings) -> None:
                        "ensemble abstains.", icon=":material/block:")
     with right:
         if vote.answer is None:
-            verdict = "abstained"
+            verdict = ":gray-badge[abstained]"
         else:
-            verdict = "✅ correct" if run.correct else "❌ wrong"
-        metric_card("Ensemble answer", vote.answer or "No answer (abstained)",
-                    help="The answer the voting strategy chose.", delta=verdict,
-                    delta_color="off" if vote.answer is None else
-                    ("normal" if run.correct else "inverse"))
+            verdict = ":green-badge[correct]" if run.correct else ":red-badge[wrong]"
+        st.markdown(f"Ensemble answer {verdict}  \n"
+                    f"#### {escape_markdown(vote.answer or 'No answer (abstained)')}")
         st.progress(vote.consensus, text=f"Consensus {vote.consensus:.0%} "
                     + ("of the weighted score" if run.voting == "weighted" else
                        "of the votes") + " behind the chosen answer")
@@ -421,7 +419,8 @@ def condorcet(view: BatchView) -> None:
         metric_card("Simulated: more than half right", f"{view.strict_majority:.1%}",
                     help="Share of this batch's questions where more than half of the "
                          "models answered correctly, with the chosen error correlation.",
-                    delta=f"{view.strict_majority - view.baseline:+.1%} vs independent",
+                    delta=f"{(view.strict_majority - view.baseline) * 100:+.1f} points "
+                          "vs independent",
                     delta_color="normal")
     with c:
         metric_card("Simulated majority vote", f"{view.plurality:.1%}",

@@ -26,7 +26,7 @@ def test_default_render_shows_five_cards_the_vote_and_the_comparison() -> None:
     for name in NAMES:
         assert f"**{name.replace('-', chr(92) + '-')}**" in body
     labels = [m.label for m in at.metric]
-    assert "Ensemble answer" in labels
+    assert "Ensemble answer :green-badge[correct]" in body or ":red-badge[wrong]" in body
     assert "**Cost** $" in body and "**models called** 5 of 5" in body
     assert body.count("confidence ") >= 1 and "✅" in body
     assert "Independent errors (Condorcet)" in labels

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from crucible_mock import MODELS
 from crucible_mock.datasets import get_item
@@ -143,3 +144,18 @@ def test_page_views_survive_pickling_as_the_page_cache_requires() -> None:
     pd.testing.assert_frame_equal(restored.table, batch.table)
     assert restored.csv == batch.csv and restored.sentence == batch.sentence
     assert batch.csv.decode().count("\n") == len(df) + 1
+
+
+def test_tradeoff_labels_of_equal_cost_strategies_do_not_overlap() -> None:
+    table = pd.DataFrame({
+        "label": ["a", "b", "c", "d"], "kind": ["ensemble"] * 3 + ["single"],
+        "accuracy": [0.97, 0.969, 0.968, 0.90], "ci_low": [0.95, 0.95, 0.95, 0.85],
+        "ci_high": [0.99, 0.99, 0.99, 0.93], "mean_cost_usd": [0.030, 0.0301, 0.0302, 0.001],
+        "pareto": [True, False, False, True], "abstention_rate": [0.0] * 4,
+        "p95_latency_ms": [1000.0] * 4})
+    spec = tradeoff_chart(table).to_dict()
+    rows = {r["label"]: r["label_y"] for r in next(iter(spec["datasets"].values()))}
+    step = (0.99 - 0.85) * 0.06
+    assert rows["a"] == 0.97
+    assert rows["b"] == pytest.approx(0.97 - step) and rows["c"] == pytest.approx(0.97 - 2 * step)
+    assert rows["d"] == 0.90
