@@ -678,8 +678,8 @@ def pareto_frontier(summary: pd.DataFrame) -> pd.Series:
 @dataclass(frozen=True)
 class EvaluationProgress:
     """A cumulative partial result of :func:`iter_evaluate`: the summary of the first
-    ``done`` of ``total`` questions and the simulated seconds the last batch took
-    (its mean per-query latency, summed over the batch's queries of one strategy)."""
+    ``done`` of ``total`` questions, and ``batch_seconds``, the mean simulated wait (s)
+    of one query of the last batch (first strategy), which paces a live replay."""
 
     done: int
     total: int

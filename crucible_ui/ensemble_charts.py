@@ -135,7 +135,8 @@ def tradeoff_chart(summary: pd.DataFrame) -> alt.LayerChart:
             legend=alt.Legend(orient="bottom")),
         shape=alt.Shape("frontier:N", title="Pareto", scale=alt.Scale(
             domain=["on the Pareto frontier", "dominated"], range=["diamond", "circle"]),
-            legend=alt.Legend(orient="bottom")),
+            legend=alt.Legend(orient="bottom", symbolFillColor=PALETTE[7],
+                              symbolStrokeColor=PALETTE[7])),
         tooltip=tooltip)
     labels = base.mark_text(align="left", dx=8, fontSize=11, color=PALETTE[7]).encode(
         x=x, y=alt.Y("label_y:Q", scale=y_scale), text="label:N")

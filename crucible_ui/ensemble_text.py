@@ -12,7 +12,7 @@ from crucible_scenarios.ensemble import MAX_QUESTION_CHARS, PairedComparison
 
 STRATEGY_NAMES: dict[str, str] = {
     "majority": "Majority vote", "weighted": "Weighted vote",
-    "unanimous": "Unanimous", "best_confidence": "Most confident",
+    "unanimous": "Unanimous vote", "best_confidence": "Most confident answer",
 }
 EXECUTION_NAMES: dict[str, str] = {
     "parallel": "Parallel", "sequential": "Sequential (stop early)",

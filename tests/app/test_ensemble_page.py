@@ -90,7 +90,7 @@ def test_typed_question_is_answered_as_a_stated_stand_in() -> None:
 
 
 def test_unanimous_with_one_model_explains_itself() -> None:
-    at = open_page(PAGE, query={**INSTANT, "vote": "Unanimous"})
+    at = open_page(PAGE, query={**INSTANT, "vote": "Unanimous vote"})
     at.multiselect(key="models").set_value(["gpt-4"]).run()
     assert_clean(at)
     info = " ".join(i.value for i in at.info)
