@@ -93,8 +93,6 @@ class BatchView:
     baseline: float
     strict_majority: float
     plurality: float
-    csv: bytes
-    json: str
 
 
 def build_batch_view(df: pd.DataFrame, models: Sequence[str], timeout_ms: float,
@@ -102,7 +100,7 @@ def build_batch_view(df: pd.DataFrame, models: Sequence[str], timeout_ms: float,
     """Summarize an :func:`~crucible_scenarios.ensemble.evaluate` frame (with single
     models) for the page: table, charts, the sentence comparing ``voting`` with the best
     single model (exact McNemar test), the Condorcet baseline against the simulated
-    share of questions a strict majority got right, and CSV/JSON exports."""
+    share of questions a strict majority got right."""
     summary = summarize(df)
     table = decorate(summary)
     singles = summary[summary["kind"] == "single"]
@@ -117,6 +115,14 @@ def build_batch_view(df: pd.DataFrame, models: Sequence[str], timeout_ms: float,
         table=table, accuracy_spec=accuracy_chart(table).to_dict(),
         tradeoff_spec=tradeoff_chart(table).to_dict(), sentence=sentence,
         baseline=baseline, strict_majority=float(first["strict_majority_right"].mean()),
-        plurality=float(first["correct"].mean()),
-        csv=csv_safe(df).to_csv(index=False).encode("utf-8"),
-        json=df.to_json(orient="records", indent=2) or "[]")
+        plurality=float(first["correct"].mean()))
+
+
+def export_csv(df: pd.DataFrame) -> bytes:
+    """``df`` as UTF-8 CSV whose cells cannot run as spreadsheet formulas."""
+    return csv_safe(df).to_csv(index=False).encode("utf-8")
+
+
+def export_json(df: pd.DataFrame) -> str:
+    """``df`` as a JSON array of records."""
+    return df.to_json(orient="records", indent=2) or "[]"

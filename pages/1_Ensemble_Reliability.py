@@ -4,6 +4,7 @@ turns their answers into one, and a batch of questions shows when voting pays.""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ from crucible_ui.ensemble_views import (
     build_batch_view,
     build_query_view,
     decorate,
+    export_csv,
+    export_json,
 )
 from crucible_ui.layout import guarded, page_intro
 from crucible_ui.live import MAX_PAUSE_S, run_live
@@ -101,6 +104,12 @@ def batch_view(models: tuple[str, ...], execution: str, n_questions: int, seed: 
     df = cached_batch(models, execution, n_questions, seed, timeout_ms, threshold, weights,
                       correlation)
     return build_batch_view(df, models, timeout_ms, voting)
+
+
+def per_question_file(args: tuple[Any, ...], kind: str) -> bytes | str:
+    """The batch's per-question results as CSV (formula-safe) or JSON, on demand."""
+    df = cached_batch(*args)
+    return export_csv(df) if kind == "csv" else export_json(df)
 
 
 # --- controls -------------------------------------------------------------------------
@@ -396,12 +405,18 @@ def batch_comparison(settings: Settings) -> None:
     })
     condorcet(view)
     download_buttons(shown, "ensemble_summary", key="dl_summary", label="summary")
+    # The per-question files are built only when a button is pressed (deferred), so a
+    # rerun never re-encodes thousands of rows.
+    args = (s.models, s.execution, n_q, s.seed, s.timeout, s.threshold, s.weights,
+            s.correlation)
     left, right = st.columns(2)
-    left.download_button("Download per-question results (CSV)", view.csv,
+    left.download_button("Download per-question results (CSV)",
+                         functools.partial(per_question_file, args, "csv"),
                          file_name="ensemble_per_question.csv", mime="text/csv",
                          key="dl_batch_csv", icon=":material/download:", on_click="ignore",
                          width="stretch")
-    right.download_button("Download per-question results (JSON)", view.json,
+    right.download_button("Download per-question results (JSON)",
+                          functools.partial(per_question_file, args, "json"),
                           file_name="ensemble_per_question.json", mime="application/json",
                           key="dl_batch_json", icon=":material/download:",
                           on_click="ignore", width="stretch")

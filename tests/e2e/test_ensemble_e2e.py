@@ -4,6 +4,7 @@ cards go from thinking to answered, and see the vote chart."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from tests.e2e.conftest import assert_no_exception, open_path, save_screenshot, wait_for_app
 
@@ -49,3 +50,11 @@ def test_pick_a_question_ask_and_all_five_cards_fill_in(page) -> None:  # type: 
     assert page.get_by_text("med-007", exact=False).count() >= 1
     assert_no_exception(page)
     save_screenshot(page, "ensemble-after-ask", height=2600)
+
+    # The per-question file is built on demand when its button is pressed.
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download per-question results (CSV)").click()
+    path = download.value.path()
+    header = Path(path).read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("question_id,strategy,kind,answer")
+    assert download.value.suggested_filename == "ensemble_per_question.csv"

@@ -3,6 +3,8 @@ single-model-versus-ensemble sentence."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -132,7 +134,12 @@ def test_paired_comparison_counts_discordant_pairs() -> None:
 def test_page_views_survive_pickling_as_the_page_cache_requires() -> None:
     import pickle
 
-    from crucible_ui.ensemble_views import build_batch_view, build_query_view
+    from crucible_ui.ensemble_views import (
+        build_batch_view,
+        build_query_view,
+        export_csv,
+        export_json,
+    )
 
     view = build_query_view("med-002", ALL, "majority", "cascade", 3, timeout_ms=8000.0,
                             threshold=0.85, weights=(), correlation=0.55)
@@ -142,8 +149,9 @@ def test_page_views_survive_pickling_as_the_page_cache_requires() -> None:
     batch = build_batch_view(df, ALL, 8000.0, "majority")
     restored = pickle.loads(pickle.dumps(batch))
     pd.testing.assert_frame_equal(restored.table, batch.table)
-    assert restored.csv == batch.csv and restored.sentence == batch.sentence
-    assert batch.csv.decode().count("\n") == len(df) + 1
+    assert restored.sentence == batch.sentence and restored.baseline == batch.baseline
+    assert export_csv(df).decode().count("\n") == len(df) + 1
+    assert len(json.loads(export_json(df))) == len(df)
 
 
 def test_tradeoff_labels_of_equal_cost_strategies_do_not_overlap() -> None:
