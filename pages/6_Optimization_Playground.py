@@ -144,14 +144,20 @@ def _describe_grid(space: SearchSpace, n_trials: int) -> str:
     return text
 
 
+def _draw_convergence(slot: Any, trials: pd.DataFrame, total: int) -> None:
+    with slot.container():
+        st.altair_chart(convergence_chart(trials, n_trials=total,
+                                          target=TRUE_OPTIMUM_ACCURACY), width="stretch")
+        st.caption(f"Trials run: {len(trials)} of {total}; best so far "
+                   f"{trials['best_so_far'].iloc[-1]:.1%}.")
+
+
 def _run(settings: dict[str, Any], space: SearchSpace, chart_slot: Any) -> None:
     total = grid_plan(space, settings["n_trials"]).size if settings["strategy"] == "grid" \
         else settings["n_trials"]
 
     def draw(trials: pd.DataFrame) -> None:
-        chart_slot.altair_chart(convergence_chart(trials, n_trials=total,
-                                                  target=TRUE_OPTIMUM_ACCURACY),
-                                width="stretch")
+        _draw_convergence(chart_slot, trials, total)
 
     trials = run_live(
         iter_optimize(settings["strategy"], space, settings["n_trials"], settings["seed"],
@@ -322,9 +328,7 @@ def main() -> None:
         total = grid_plan(shown, run["n_trials"]).size if run["strategy"] == "grid" \
             else run["n_trials"]
         if not run_clicked:
-            chart_slot.altair_chart(convergence_chart(trials, n_trials=total,
-                                                      target=TRUE_OPTIMUM_ACCURACY),
-                                    width="stretch")
+            _draw_convergence(chart_slot, trials, total)
         current = {k: settings[k] for k in ("space_text", "strategy", "n_trials", "seed")}
         if any(run[k] != v for k, v in current.items()):
             st.caption(f"Showing the last run ({STRATEGY_LABELS[run['strategy']]}, "
