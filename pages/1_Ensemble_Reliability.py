@@ -263,7 +263,8 @@ def show_vote(view: QueryView, settings: Settings) -> None:
                        "of models that gave it" + (", times confidence and weight."
                                                    if run.voting == "weighted" else "."))
         else:
-            st.warning("No model answered in time, so there was nothing to vote on: the "
+            st.warning("No model gave an answer (every call failed or passed the timeout), "
+                       "so there was nothing to vote on: the "
                        "ensemble abstains.", icon=":material/block:")
     with right:
         if vote.answer is None:

@@ -130,3 +130,14 @@ def test_url_parameters_set_the_view() -> None:
     assert at.slider(key="thr").value == 0.7
     assert not at.slider(key="thr").disabled
     assert not at.warning
+
+
+def test_every_model_failing_gives_an_abstention_with_a_message() -> None:
+    at = open_page(PAGE, query={**INSTANT, "timeout": "500"})
+    at.multiselect(key="models").set_value(["gpt-4"]).run()
+    assert_clean(at)
+    statuses = " ".join(c.value for c in at.caption)
+    # GPT-4's latency is almost always above 500 ms; this seed gives a timeout.
+    assert "after 500 ms" in statuses
+    assert any("No model gave an answer" in w.value for w in at.warning)
+    assert any(":gray-badge[abstained]" in m.value for m in at.markdown)
