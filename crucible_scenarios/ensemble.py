@@ -520,16 +520,33 @@ def run_query(question: QuestionItem, models: Sequence[str | ModelProfile], voti
                     models_called=called)
 
 
+_WORD = re.compile(r"[a-z]{4,}")
+
+
+def shared_words(text: str, item: QuestionItem) -> list[str]:
+    """The words of four letters or more that ``text`` shares with ``item``'s question
+    and options (case-folded, sorted)."""
+    words = set(_WORD.findall(text.casefold()))
+    item_words = set(_WORD.findall(" ".join([item.question, *item.options]).casefold()))
+    return sorted(words & item_words)
+
+
 def stand_in_question(text: str) -> QuestionItem:
     """The medical-bank item the mock models answer in place of a typed question.
 
-    The mock models cannot read free text; a typed question is answered as one item of
-    the medical bank whose answer key is known, picked by a SHA-256 hash of the
-    normalized text (the same text always maps to the same item).
+    The mock models cannot read free text, so a typed question is answered as an item of
+    the medical bank, whose answer key is known: the item sharing the most words of four
+    letters or more with the text (the first in bank order on a tie); when no item shares
+    a word, the item picked by a SHA-256 hash of the normalized text. The same text
+    always maps to the same item.
     """
     if not isinstance(text, str) or not text.strip():
         raise ValueError("text must be a non-empty question")
     bank = get_bank("medical")
+    overlaps = [len(shared_words(text, item)) for item in bank]
+    best = int(np.argmax(overlaps))
+    if overlaps[best] > 0:
+        return bank[best]
     digest = hashlib.sha256(" ".join(text.split()).casefold().encode("utf-8")).digest()
     return bank[int.from_bytes(digest[:8], "big") % len(bank)]
 

@@ -26,6 +26,7 @@ from crucible_scenarios.ensemble import (
     default_weights,
     evaluate,
     iter_evaluate,
+    shared_words,
     stand_in_question,
 )
 from crucible_ui.ensemble_charts import (
@@ -314,10 +315,13 @@ def single_question(settings: Settings) -> None:
         return
     typed = settings.typed
     if typed is not None:
+        words = shared_words(typed, item)
+        why = (f"the medical question closest in wording (it shares "
+               f"{', '.join(escape_markdown(w) for w in words[:6])})" if words else
+               "a medical question picked from your text (none shares a word with it)")
         st.info(f"The mock models cannot read typed text. They answer your question as "
-                f"medical question **{item.id}** below, whose answer key is known; "
-                "“correct” on this page refers to that question.",
-                icon=":material/info:")
+                f"{why}: **{item.id}** below, whose answer key is known; “correct” on "
+                "this page refers to that question.", icon=":material/info:")
     st.markdown(f"**{item.id}:** {escape_markdown(item.question)}")
     st.caption("Options: " + " · ".join(
         f"{chr(65 + i)}) {escape_markdown(o)}" for i, o in enumerate(item.options)))

@@ -84,6 +84,7 @@ def test_typed_question_is_answered_as_a_stated_stand_in() -> None:
     assert_clean(at)
     info = " ".join(i.value for i in at.info)
     assert "cannot read typed text" in info and "med-" in info
+    assert "closest in wording" in info and "rash" in info
     at.text_input(key="text").input("x" * 5000).run()
     assert_clean(at)
     assert any("5,000 characters" in w.value and "2,000" in w.value for w in at.warning)

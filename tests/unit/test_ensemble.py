@@ -25,6 +25,7 @@ from crucible_scenarios.ensemble import (
     normalize_answer,
     pareto_frontier,
     run_query,
+    shared_words,
     stand_in_question,
     summarize,
     vote,
@@ -365,12 +366,19 @@ def test_evaluate_rejects_bad_arguments(kwargs: dict[str, object], name: str) ->
         evaluate(**args)  # type: ignore[arg-type]
 
 
-def test_stand_in_question_is_a_fixed_medical_item_per_text() -> None:
-    item = stand_in_question("What causes a  petechial rash?")
-    assert item == stand_in_question("what causes a petechial rash?")
-    assert item in get_bank("medical")
-    picked = {stand_in_question(f"question {i}").id for i in range(200)}
-    assert len(picked) > len(get_bank("medical")) // 2
+def test_stand_in_question_is_the_closest_medical_item_or_a_hashed_one() -> None:
+    item = stand_in_question("Fever, a STIFF neck and a petechial   rash?")
+    assert item.id == "med-001"
+    assert {"petechial", "stiff", "fever"} <= set(shared_words("fever stiff petechial", item))
+    bank = get_bank("medical")
+    for text in ("Why does my patient have a rash?", "zzz qqq", "?!"):
+        chosen = stand_in_question(text)
+        assert chosen == stand_in_question(text.upper()) and chosen in bank
+        overlaps = [len(shared_words(text, b)) for b in bank]
+        assert len(shared_words(text, chosen)) == max(overlaps)
+    # Without shared words the pick is spread over the bank by the hash.
+    picked = {stand_in_question(f"xq{i}").id for i in range(200)}
+    assert len(picked) > len(bank) // 2
     with pytest.raises(ValueError, match="text"):
         stand_in_question("   ")
     assert OPTION_LETTERS.startswith("ABCD")
