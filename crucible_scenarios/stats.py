@@ -1,0 +1,914 @@
+"""Statistical comparison of two (or more) models: an A/B test a statistician would sign.
+
+The experiment: two mock models answer the same GSM8K-style math problems, so every
+problem yields a *pair* of outcomes (correct or not, latency, cost). :func:`compare` picks
+the test that fits the design and the data and says why:
+
+* binary, paired: exact McNemar test (exact binomial test on the discordant pairs);
+* binary, unpaired: Fisher's exact test when an expected cell count is below 5, else the
+  two-proportion z-test (equal to Pearson's chi-square without continuity correction);
+* continuous, paired: paired t-test when the differences pass a Shapiro-Wilk normality
+  check, else the Wilcoxon signed-rank test;
+* continuous, unpaired: Welch's t-test when both groups pass Shapiro-Wilk, else the
+  Mann-Whitney U test; Levene's (Brown-Forsythe) test of equal variances is reported.
+
+Effect sizes come with confidence intervals: risk difference (Newcombe's hybrid score
+interval, the paired variant "method 10" of Newcombe 1998 for paired data), odds ratio and
+Cohen's h for proportions; Cohen's d (d_z for paired data) with a BCa bootstrap interval
+and Hedges' g for means; the rank-biserial correlation for rank tests. Proportions get
+Wilson score intervals. Power and sample sizes come from ``statsmodels.stats.power``.
+
+Convention: every difference is B minus A, and ``alternative="greater"`` means "B is
+larger than A" (more accurate, slower, dearer, depending on the metric).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from functools import cache
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+from statsmodels.stats.contingency_tables import Table2x2, cochrans_q, mcnemar
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.power import NormalIndPower, TTestIndPower, TTestPower
+from statsmodels.stats.proportion import (
+    confint_proportions_2indep,
+    proportion_confint,
+    proportion_effectsize,
+    proportions_ztest,
+)
+
+from crucible_mock.datasets import get_bank
+from crucible_mock.models import MODEL_ERROR_CORRELATION, MODELS, ModelProfile, ask_many
+from crucible_scenarios.validation import make_rng, require_choice, require_float, require_int
+
+KINDS = ("binary", "continuous")
+ALTERNATIVES = ("two-sided", "greater", "less")
+CORRECTIONS = ("holm", "fdr_bh")
+#: Significance level of the Shapiro-Wilk check that chooses between t and rank tests.
+NORMALITY_ALPHA = 0.05
+#: Target power for the "n you would need" figure.
+TARGET_POWER = 0.8
+#: Default smallest difference worth acting on: 2 accuracy points, or Cohen's d of 0.2.
+DEFAULT_MIN_EFFECT = {"binary": 0.02, "continuous": 0.2}
+#: Spread of the log-normal output-token factor in ``crucible_mock.models.ask_many``.
+_TOKEN_SIGMA = 0.35
+_STATSMODELS_ALTERNATIVE = {"two-sided": "two-sided", "greater": "larger", "less": "smaller"}
+MAX_PROBLEMS = 100_000
+
+EXPERIMENT_COLUMNS = [
+    "problem", "question_id", "a_correct", "b_correct", "a_latency_ms", "b_latency_ms",
+    "a_cost_usd", "b_cost_usd",
+]
+
+
+# --- the experiment ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExperimentModel:
+    """One arm of the experiment: a mock model (``base``, one of ``crucible_mock.MODELS``,
+    which sets the latency shape and calibration) with its accuracy, mean cost per query
+    (USD) and mean latency (ms) set to the given figures."""
+
+    name: str
+    base: str
+    accuracy: float
+    cost_per_query: float
+    mean_latency_ms: float
+
+    def __post_init__(self) -> None:
+        require_choice("base", self.base, MODELS)
+        require_float("accuracy", self.accuracy, low=0.0, high=1.0, low_open=True,
+                      high_open=True)
+        require_float("cost_per_query", self.cost_per_query, low=0.0)
+        require_float("mean_latency_ms", self.mean_latency_ms, low=0.0, low_open=True)
+
+    def profile(self) -> ModelProfile:
+        """The mock profile: the base model with this accuracy, no failed calls (so the
+        accuracy is exact), its latency distribution scaled so that its mean is
+        ``mean_latency_ms``, and both token prices scaled so that the expected cost of a
+        math query is ``cost_per_query``."""
+        base = MODELS[self.base]
+        latency = base.latency.scaled(self.mean_latency_ms / base.latency.mean())
+        expected_out = base.mean_output_tokens * math.exp(_TOKEN_SIGMA**2 / 2)
+        unit_cost = (_mean_math_tokens_in() * base.input_price_per_1k
+                     + expected_out * base.output_price_per_1k) / 1000
+        factor = self.cost_per_query / unit_cost
+        return base.with_changes(
+            display_name=self.name, accuracy=self.accuracy, error_rate=0.0, latency=latency,
+            input_price_per_1k=base.input_price_per_1k * factor,
+            output_price_per_1k=base.output_price_per_1k * factor)
+
+
+MODEL_A = ExperimentModel("Model A", "llama-3", 0.87, 0.002, 800.0)
+MODEL_B = ExperimentModel("Model B", "gemini-pro", 0.91, 0.005, 600.0)
+
+
+@cache
+def _mean_math_tokens_in() -> float:
+    """Mean prompt tokens of a math-bank problem, as ``ask_many`` counts them."""
+    return float(np.mean([40 + (len(q.question) + sum(len(o) for o in q.options)) // 4
+                          for q in get_bank("math")]))
+
+
+def iter_experiment(
+    model_a: ExperimentModel,
+    model_b: ExperimentModel,
+    n_problems: int,
+    seed: int | np.random.Generator,
+    *,
+    batch_size: int = 25,
+    correlation: float = MODEL_ERROR_CORRELATION,
+) -> Iterator[pd.DataFrame]:
+    """Run the paired experiment batch by batch, yielding the cumulative per-problem table
+    after each batch (see :func:`run_experiment` for the columns).
+
+    Problems are drawn uniformly from the math bank (without replacement while ``n_problems``
+    fits in it); both models answer every problem in one ``ask_many`` call per batch, with
+    correlated errors (``correlation``, the mock world's latent error correlation).
+    """
+    n = require_int("n_problems", n_problems, low=1, high=MAX_PROBLEMS)
+    size = require_int("batch_size", batch_size, low=1)
+    corr = require_float("correlation", correlation, low=0.0, high=1.0, high_open=True)
+    rng = make_rng(seed)
+    profiles = [model_a.profile(), model_b.profile()]
+    keys = ("model_a", "model_b")
+    profiles = [p.with_changes(key=k) for p, k in zip(profiles, keys, strict=True)]
+    bank = get_bank("math")
+    order = rng.choice(len(bank), size=n, replace=n > len(bank))
+    frames: list[pd.DataFrame] = []
+    for start in range(0, n, size):
+        items = [bank[int(i)] for i in order[start:start + size]]
+        answers = ask_many(profiles, items, rng, correlation=corr)
+        wide = {key: answers[answers["model"] == key].reset_index(drop=True) for key in keys}
+        frames.append(pd.DataFrame({
+            "problem": np.arange(start + 1, start + len(items) + 1),
+            "question_id": wide["model_a"]["question_id"].to_numpy(),
+            "a_correct": wide["model_a"]["correct"].to_numpy(dtype=bool),
+            "b_correct": wide["model_b"]["correct"].to_numpy(dtype=bool),
+            "a_latency_ms": wide["model_a"]["latency_ms"].to_numpy(dtype=float),
+            "b_latency_ms": wide["model_b"]["latency_ms"].to_numpy(dtype=float),
+            "a_cost_usd": wide["model_a"]["cost_usd"].to_numpy(dtype=float),
+            "b_cost_usd": wide["model_b"]["cost_usd"].to_numpy(dtype=float),
+        }))
+        yield pd.concat(frames, ignore_index=True)
+
+
+def run_experiment(
+    model_a: ExperimentModel,
+    model_b: ExperimentModel,
+    n_problems: int,
+    seed: int | np.random.Generator,
+    *,
+    batch_size: int = 25,
+    correlation: float = MODEL_ERROR_CORRELATION,
+) -> pd.DataFrame:
+    """Both models answer the same ``n_problems`` math problems (a paired design).
+
+    One row per problem: problem (1-based), question_id, a_correct, b_correct,
+    a_latency_ms, b_latency_ms, a_cost_usd, b_cost_usd. Identical to the last table of
+    :func:`iter_experiment` with the same arguments.
+    """
+    parts = iter_experiment(model_a, model_b, n_problems, seed, batch_size=batch_size,
+                            correlation=correlation)
+    table = pd.DataFrame(columns=EXPERIMENT_COLUMNS)
+    for partial in parts:
+        table = partial
+    return table
+
+
+def running_accuracy(df: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
+    """Cumulative accuracy of each model after every problem with its Wilson score
+    interval: columns problem, model ("A"/"B"), accuracy, lower, upper."""
+    n = np.arange(1, len(df) + 1)
+    frames = []
+    for arm in ("a", "b"):
+        hits = np.cumsum(df[f"{arm}_correct"].to_numpy(dtype=int))
+        lower, upper = proportion_confint(hits, n, alpha=alpha, method="wilson")
+        frames.append(pd.DataFrame({"problem": n, "model": arm.upper(), "accuracy": hits / n,
+                                    "lower": lower, "upper": upper}))
+    return pd.concat(frames, ignore_index=True)
+
+
+# --- power and sample size --------------------------------------------------------------
+
+def _power_engine(kind: str, paired: bool) -> tuple[Any, dict[str, float]]:
+    if kind == "continuous":
+        return (TTestPower(), {}) if paired else (TTestIndPower(), {})
+    return NormalIndPower(), ({"ratio": 0.0} if paired else {})
+
+
+def power(effect: float, n: int, *, kind: str = "continuous", alpha: float = 0.05,
+          paired: bool = False, alternative: str = "two-sided", ratio: float = 1.0) -> float:
+    """Power of the test at standardized ``effect`` with ``n`` per group (pairs if paired).
+
+    ``effect`` is Cohen's d for the two-sample t-test, d_z (mean difference / SD of the
+    differences) for the paired t-test, Cohen's h for two independent proportions (normal
+    approximation) and, for paired proportions, (p01 - p10) / sqrt(p01 + p10), the
+    standardized McNemar effect of the discordant-pair proportions (one-sample normal
+    approximation). From ``statsmodels.stats.power``; ``ratio`` is n_B / n_A (unpaired).
+    """
+    require_choice("kind", kind, KINDS)
+    require_choice("alternative", alternative, ALTERNATIVES)
+    effect_value = require_float("effect", effect)
+    nobs = require_int("n", n, low=2)
+    level = require_float("alpha", alpha, low=0.0, high=1.0, low_open=True, high_open=True)
+    engine, extra = _power_engine(kind, paired)
+    if not paired:
+        extra = {"ratio": require_float("ratio", ratio, low=0.0, low_open=True)}
+    return float(engine.power(effect_value, nobs, level, alternative=_STATSMODELS_ALTERNATIVE[
+        alternative], **extra))
+
+
+def required_sample_size(effect: float, *, kind: str = "continuous", alpha: float = 0.05,
+                         power: float = TARGET_POWER, paired: bool = False,
+                         alternative: str = "two-sided") -> int:
+    """Smallest n per group (pairs if paired) reaching ``power`` at ``effect`` (see
+    :func:`power` for the effect scale), rounded up; e.g. d = 0.5, alpha = 0.05, power 0.8,
+    two-sided two-sample t-test -> 64 per group (Cohen 1988, Table 2.4.1)."""
+    require_choice("kind", kind, KINDS)
+    require_choice("alternative", alternative, ALTERNATIVES)
+    effect_value = require_float("effect", effect)
+    if effect_value == 0:
+        raise ValueError("effect must be non-zero: no sample size detects a zero effect")
+    if (alternative == "greater" and effect_value < 0) or (
+            alternative == "less" and effect_value > 0):
+        raise ValueError(f"effect {effect_value} points against alternative {alternative!r}")
+    level = require_float("alpha", alpha, low=0.0, high=1.0, low_open=True, high_open=True)
+    target = require_float("power", power, low=level, high=1.0, low_open=True, high_open=True)
+    engine, extra = _power_engine(kind, paired)
+    if not paired:
+        extra = {"ratio": 1.0}
+    size_name = "nobs" if isinstance(engine, TTestPower) else "nobs1"
+    n = engine.solve_power(effect_size=effect_value, alpha=level, power=target,
+                           alternative=_STATSMODELS_ALTERNATIVE[alternative],
+                           **{size_name: None}, **extra)
+    return math.ceil(float(np.asarray(n).item()) - 1e-9)
+
+
+def power_curve(effect: float, ns: Sequence[int], *, kind: str, alpha: float = 0.05,
+                paired: bool = False, alternative: str = "two-sided") -> pd.DataFrame:
+    """Power over a range of sample sizes at a fixed effect: columns n, power."""
+    return pd.DataFrame({"n": list(ns), "power": [
+        power(effect, int(n), kind=kind, alpha=alpha, paired=paired, alternative=alternative)
+        for n in ns]})
+
+
+# --- the comparison ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Effect:
+    """An effect size with its confidence interval (bounds None when not available)."""
+
+    name: str
+    value: float
+    lower: float | None = None
+    upper: float | None = None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Everything a report needs: design, chosen test and why, statistic, p-value, effect
+    sizes with intervals, power, and a verdict in plain words. When ``degenerate`` is set
+    the data cannot support a test (no variation, too few items) and the test fields are
+    None; the estimates are still filled in."""
+
+    kind: str
+    paired: bool
+    alternative: str
+    alpha: float
+    label_a: str
+    label_b: str
+    metric: str
+    unit: str
+    n_a: int
+    n_b: int
+    estimate_a: float
+    estimate_b: float
+    ci_a: tuple[float, float] | None
+    ci_b: tuple[float, float] | None
+    difference: float
+    difference_ci: tuple[float, float] | None
+    difference_ci_method: str
+    bootstrap_ci: tuple[float, float] | None
+    test: str | None
+    reason: str
+    statistic_name: str | None
+    statistic: float | None
+    df: float | None
+    p_value: float | None
+    effect: Effect | None
+    other_effects: tuple[Effect, ...]
+    checks: dict[str, float]
+    table: dict[str, int]
+    power: float | None
+    required_n: int | None
+    power_effect: float | None
+    significant: bool | None
+    meaningful: bool | None
+    min_effect: float
+    cost_per_extra_correct: float | None
+    verdict: str
+    degenerate: str | None
+    seed: int | None
+    n_boot: int
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def hypothesis(self) -> str:
+        """The null and alternative hypotheses in words."""
+        what = "accuracy" if self.kind == "binary" else f"mean {self.metric}"
+        sign = {"two-sided": "differs from", "greater": "is greater than",
+                "less": "is less than"}[self.alternative]
+        return (f"H0: {what} of {self.label_b} equals that of {self.label_a}; "
+                f"H1: {what} of {self.label_b} {sign} that of {self.label_a}.")
+
+    @property
+    def design(self) -> str:
+        """The design in words."""
+        if self.paired:
+            return f"paired: both on the same {self.n_a} items"
+        return f"unpaired: {self.n_a} items for {self.label_a}, {self.n_b} for {self.label_b}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (non-finite numbers become None)."""
+        return _jsonable(asdict(self) | {"hypothesis": self.hypothesis, "design": self.design})
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(float(value)) else None
+    return value
+
+
+def _as_array(name: str, values: object, kind: str) -> np.ndarray:
+    try:
+        array = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a sequence of numbers") from None
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} holds a missing or infinite value at position "
+                         f"{int(np.flatnonzero(~np.isfinite(array))[0])}")
+    if kind == "binary" and not np.all((array == 0) | (array == 1)):
+        bad = int(np.flatnonzero((array != 0) & (array != 1))[0])
+        raise ValueError(f"{name} must hold only 0/1 (or True/False) for a binary metric; "
+                         f"position {bad} is {array[bad]:g}")
+    return array
+
+
+def _wilson(successes: int, n: int, alpha: float) -> tuple[float, float]:
+    lo, hi = proportion_confint(successes, n, alpha=alpha, method="wilson")
+    return float(lo), float(hi)
+
+
+def newcombe_paired_interval(both: int, a_only: int, b_only: int, neither: int,
+                             alpha: float = 0.05) -> tuple[float, float]:
+    """Confidence interval for p_B - p_A from paired binary data by Newcombe's hybrid score
+    method with continuity-free Wilson limits and the phi correlation correction ("method
+    10" of Newcombe, Stat Med 1998;17:2635-50). ``a_only`` = A right and B wrong."""
+    n = both + a_only + b_only + neither
+    p_b, p_a = (both + b_only) / n, (both + a_only) / n
+    lo_b, hi_b = _wilson(both + b_only, n, alpha)
+    lo_a, hi_a = _wilson(both + a_only, n, alpha)
+    # phi of the 2x2 table (A right/wrong x B right/wrong); 0 when a margin is empty
+    margins = (both + a_only) * (b_only + neither) * (both + b_only) * (a_only + neither)
+    phi = (both * neither - a_only * b_only) / math.sqrt(margins) if margins > 0 else 0.0
+    diff = p_b - p_a
+    delta = math.sqrt(max((p_b - lo_b) ** 2 - 2 * phi * (p_b - lo_b) * (hi_a - p_a)
+                          + (hi_a - p_a) ** 2, 0.0))
+    epsilon = math.sqrt(max((hi_b - p_b) ** 2 - 2 * phi * (hi_b - p_b) * (p_a - lo_a)
+                            + (p_a - lo_a) ** 2, 0.0))
+    return max(diff - delta, -1.0), min(diff + epsilon, 1.0)
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "points":
+        return f"{value * 100:.1f} points"
+    if unit == "USD":
+        return f"${value:.5f}"
+    if unit == "ms":
+        return f"{value:,.0f} ms"
+    return f"{value:.4g}{' ' + unit if unit else ''}"
+
+
+@dataclass
+class _Test:
+    name: str
+    reason: str
+    statistic_name: str
+    statistic: float
+    df: float | None
+    p_value: float
+
+
+def _binary_test(a: np.ndarray, b: np.ndarray, paired: bool, alternative: str,
+                 table: dict[str, int]) -> _Test:
+    if paired:
+        disc = table["a_only"] + table["b_only"]
+        if alternative == "two-sided":
+            result = mcnemar([[table["both"], table["a_only"]],
+                              [table["b_only"], table["neither"]]], exact=True)
+            p = float(result.pvalue)
+        else:
+            p = float(stats.binomtest(table["b_only"], disc, 0.5,
+                                      alternative=alternative).pvalue)
+        return _Test("exact McNemar test",
+                     f"Paired binary outcomes: only the {disc} discordant pairs carry "
+                     "information, and the exact binomial test on them (p = 1/2 under H0) "
+                     "needs no large-sample approximation.",
+                     "pairs won by B (of the discordant)", float(table["b_only"]), None, p)
+    successes = np.array([b.sum(), a.sum()])
+    nobs = np.array([b.size, a.size])
+    contingency = np.column_stack([successes, nobs - successes])
+    expected = contingency.sum(1)[:, None] * contingency.sum(0)[None, :] / contingency.sum()
+    if expected.min() < 5:
+        odds, p = stats.fisher_exact(contingency, alternative=alternative)
+        return _Test("Fisher's exact test",
+                     f"Two independent groups with a small expected cell count "
+                     f"({expected.min():.1f} < 5): the chi-square approximation is unreliable, "
+                     "so the exact conditional test is used.",
+                     "sample odds ratio", float(odds), None, float(p))
+    z, p = proportions_ztest(successes, nobs, alternative=_STATSMODELS_ALTERNATIVE[alternative])
+    return _Test("two-proportion z-test",
+                 f"Two independent groups with every expected cell count at least 5 "
+                 f"(smallest {expected.min():.1f}): the normal approximation holds (z² equals "
+                 "Pearson's chi-square without continuity correction).",
+                 "z", float(z), None, float(p))
+
+
+def _shapiro_p(x: np.ndarray) -> float:
+    if np.ptp(x) == 0:
+        return 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(stats.shapiro(x).pvalue)
+
+
+def _continuous_test(a: np.ndarray, b: np.ndarray, paired: bool, alternative: str,
+                     checks: dict[str, float]) -> _Test:
+    if paired:
+        d = b - a
+        p_norm = _shapiro_p(d)
+        checks["Shapiro-Wilk p (differences)"] = p_norm
+        if p_norm >= NORMALITY_ALPHA:
+            r = stats.ttest_rel(b, a, alternative=alternative)
+            return _Test("paired t-test",
+                         f"Paired data whose differences pass the Shapiro-Wilk normality check "
+                         f"(p = {p_norm:.3f} >= {NORMALITY_ALPHA}).",
+                         "t", float(r.statistic), float(r.df), float(r.pvalue))
+        w = stats.wilcoxon(d, alternative=alternative)
+        return _Test("Wilcoxon signed-rank test",
+                     f"Paired data whose differences fail the Shapiro-Wilk normality check "
+                     f"(p = {p_norm:.3g} < {NORMALITY_ALPHA}): a rank test needs no normality.",
+                     "W", float(w.statistic), None, float(w.pvalue))
+    p_a, p_b = _shapiro_p(a), _shapiro_p(b)
+    checks["Shapiro-Wilk p (A)"] = p_a
+    checks["Shapiro-Wilk p (B)"] = p_b
+    if np.ptp(a) > 0 or np.ptp(b) > 0:
+        checks["Levene p (equal variances)"] = float(stats.levene(a, b).pvalue)
+    if min(p_a, p_b) >= NORMALITY_ALPHA:
+        r = stats.ttest_ind(b, a, equal_var=False, alternative=alternative)
+        return _Test("Welch's t-test",
+                     f"Two independent groups that pass the Shapiro-Wilk normality check "
+                     f"(p = {p_a:.3f} and {p_b:.3f}); Welch's test does not assume equal "
+                     "variances.", "t", float(r.statistic), float(r.df), float(r.pvalue))
+    u = stats.mannwhitneyu(b, a, alternative=alternative)
+    return _Test("Mann-Whitney U test",
+                 f"Two independent groups, at least one failing the Shapiro-Wilk normality "
+                 f"check (p = {p_a:.3g} and {p_b:.3g}): a rank test needs no normality.",
+                 "U (of B)", float(u.statistic), None, float(u.pvalue))
+
+
+def _hedges_j(df: float) -> float:
+    """Exact small-sample correction J(df) = Gamma(df/2) / (sqrt(df/2) Gamma((df-1)/2))."""
+    return float(np.exp(special.gammaln(df / 2) - special.gammaln((df - 1) / 2))
+                 / math.sqrt(df / 2))
+
+
+def rank_biserial(a: np.ndarray, b: np.ndarray, *, paired: bool) -> float:
+    """Rank-biserial correlation of B against A: (T+ - T-) / (T+ + T-) over the ranks of the
+    non-zero paired differences (Kerby 2014), or 2 U_B / (n_A n_B) - 1 for independent
+    groups (U_B the Mann-Whitney statistic of B)."""
+    if paired:
+        d = b - a
+        d = d[d != 0]
+        if d.size == 0:
+            return 0.0
+        ranks = stats.rankdata(np.abs(d))
+        return float((ranks[d > 0].sum() - ranks[d < 0].sum()) / ranks.sum())
+    u = stats.mannwhitneyu(b, a).statistic
+    return float(2 * u / (a.size * b.size) - 1)
+
+
+def _degenerate(a: np.ndarray, b: np.ndarray, kind: str, paired: bool, metric: str,
+                table: dict[str, int], label_a: str, label_b: str) -> str | None:
+    need = 2 if kind == "binary" else 3
+    n_min = min(a.size, b.size)
+    if n_min < need:
+        what = "a test" if kind == "binary" else "the normality check and a t-test"
+        return (f"Too few items: n = {n_min} is below the {need} per group that {what} "
+                "needs; no test was run.")
+    if kind == "binary":
+        pooled = np.concatenate([a, b])
+        if np.ptp(pooled) == 0:
+            state = "right" if pooled[0] == 1 else "wrong"
+            return (f"No variation: both {label_a} and {label_b} got every item {state}, "
+                    "so the accuracies are identical and no test is needed.")
+        if paired and table["a_only"] + table["b_only"] == 0:
+            return (f"No discordant pairs: {label_a} and {label_b} are right and wrong on "
+                    "exactly the same items, so the data show no difference and McNemar's "
+                    "test has nothing to test.")
+        return None
+    if paired and np.ptp(b - a) == 0:
+        if (b - a)[0] == 0:
+            return (f"No variation: the {metric} values are identical for {label_a} and "
+                    f"{label_b} on every item, no test needed.")
+        return (f"No variation in the differences: {label_b} differs from {label_a} by "
+                f"exactly {(b - a)[0]:.6g} on every item; the difference is known exactly and "
+                "a test has nothing to estimate.")
+    if np.ptp(a) == 0 and np.ptp(b) == 0:
+        if a[0] == b[0]:
+            return (f"No variation: the {metric} values are all identical ({a[0]:.6g}), "
+                    "no test needed.")
+        return (f"No variation within groups: every {label_a} value is {a[0]:.6g} and every "
+                f"{label_b} value is {b[0]:.6g}; the difference is exact, no test needed.")
+    return None
+
+
+def compare(
+    a: Sequence[float] | np.ndarray,
+    b: Sequence[float] | np.ndarray,
+    *,
+    paired: bool,
+    kind: str,
+    alpha: float = 0.05,
+    alternative: str = "two-sided",
+    n_boot: int = 10_000,
+    seed: int | None = 0,
+    label_a: str = "Model A",
+    label_b: str = "Model B",
+    metric: str | None = None,
+    unit: str | None = None,
+    min_effect: float | None = None,
+    cost_a: float | None = None,
+    cost_b: float | None = None,
+) -> Comparison:
+    """Compare B against A: choose the test for the design and data (see the module
+    docstring), compute effect sizes with intervals, achieved power at the observed effect
+    and the n needed for 80% power, and a plain-words verdict.
+
+    ``kind`` is "binary" (0/1 outcomes such as correct/incorrect) or "continuous". The BCa
+    bootstrap (``scipy.stats.bootstrap``, ``n_boot`` resamples seeded by ``seed``) gives a
+    second interval for the mean difference and the interval of Cohen's d; ``n_boot=0``
+    skips it (the d interval then uses the large-sample normal approximation).
+    ``min_effect`` is the smallest difference that matters: a risk difference for binary
+    data (default 0.02), Cohen's d for continuous data (default 0.2). ``cost_a``/``cost_b``
+    (mean USD per query) give the cost per extra correct answer for binary data.
+    """
+    kind = require_choice("kind", kind, KINDS)
+    alternative = require_choice("alternative", alternative, ALTERNATIVES)
+    level = require_float("alpha", alpha, low=0.0, high=0.5, low_open=True, high_open=False)
+    boots = require_int("n_boot", n_boot, low=0, high=1_000_000)
+    if boots and boots < 100:
+        raise ValueError(f"n_boot must be 0 or at least 100, got {boots}")
+    if seed is not None:
+        require_int("seed", seed, low=0)
+    x_a = _as_array("a", a, kind)
+    x_b = _as_array("b", b, kind)
+    if paired and x_a.size != x_b.size:
+        raise ValueError(f"b must have as many items as a for a paired design "
+                         f"({x_b.size} != {x_a.size})")
+    metric = metric or ("accuracy" if kind == "binary" else "value")
+    unit = unit if unit is not None else ("points" if kind == "binary" else "")
+    threshold = (DEFAULT_MIN_EFFECT[kind] if min_effect is None
+                 else require_float("min_effect", min_effect, low=0.0))
+    est_a, est_b = float(x_a.mean()), float(x_b.mean())
+    diff = est_b - est_a
+    table: dict[str, int] = {}
+    if kind == "binary" and paired:
+        ia, ib = x_a.astype(bool), x_b.astype(bool)
+        table = {"both": int(np.sum(ia & ib)), "a_only": int(np.sum(ia & ~ib)),
+                 "b_only": int(np.sum(~ia & ib)), "neither": int(np.sum(~ia & ~ib))}
+    if kind == "binary":
+        ci_a: tuple[float, float] | None = _wilson(int(x_a.sum()), x_a.size, level)
+        ci_b: tuple[float, float] | None = _wilson(int(x_b.sum()), x_b.size, level)
+    else:
+        ci_a = _t_interval(x_a, level)
+        ci_b = _t_interval(x_b, level)
+    cost_note = _cost_per_extra(kind, diff, cost_a, cost_b)
+    degenerate = _degenerate(x_a, x_b, kind, paired, metric, table, label_a, label_b)
+    common: dict[str, Any] = dict(
+        kind=kind, paired=paired, alternative=alternative, alpha=level, label_a=label_a,
+        label_b=label_b, metric=metric, unit=unit, n_a=int(x_a.size), n_b=int(x_b.size),
+        estimate_a=est_a, estimate_b=est_b, ci_a=ci_a, ci_b=ci_b, difference=diff,
+        table=table, min_effect=threshold, cost_per_extra_correct=cost_note, seed=seed,
+        n_boot=boots)
+    if degenerate is not None:
+        return Comparison(
+            **common, difference_ci=None, difference_ci_method="", bootstrap_ci=None,
+            test=None, reason=degenerate, statistic_name=None, statistic=None, df=None,
+            p_value=None, effect=None, other_effects=(), checks={}, power=None,
+            required_n=None, power_effect=None, significant=None, meaningful=None,
+            verdict=degenerate, degenerate=degenerate)
+
+    checks: dict[str, float] = {}
+    notes: list[str] = []
+    bootstrap_ci: tuple[float, float] | None = None
+    diff_ci: tuple[float, float] | None
+    if kind == "binary":
+        test = _binary_test(x_a, x_b, paired, alternative, table)
+        effect, others, diff_ci, ci_method, power_effect = _binary_effects(
+            x_a, x_b, paired, level, table)
+        meaningful = abs(diff) >= threshold
+    else:
+        test = _continuous_test(x_a, x_b, paired, alternative, checks)
+        effect, others, diff_ci, ci_method, bootstrap_ci, power_effect = _continuous_effects(
+            x_a, x_b, paired, level, boots, seed, test.name)
+        meaningful = abs(effect.value) >= threshold
+        if test.name in ("Wilcoxon signed-rank test", "Mann-Whitney U test"):
+            notes.append("Power and sample size use the t-test at the observed Cohen's d; "
+                         "the rank test is at least 86% as efficient (Hodges-Lehmann bound), "
+                         "and more efficient for heavy-tailed data.")
+    achieved, needed = _achieved_power(power_effect, kind, paired, level, alternative,
+                                       x_a.size, x_b.size)
+    significant = test.p_value < level
+    result = Comparison(
+        **common, difference_ci=diff_ci, difference_ci_method=ci_method,
+        bootstrap_ci=bootstrap_ci, test=test.name, reason=test.reason,
+        statistic_name=test.statistic_name, statistic=test.statistic, df=test.df,
+        p_value=test.p_value, effect=effect, other_effects=tuple(others), checks=checks,
+        power=achieved, required_n=needed, power_effect=power_effect,
+        significant=significant, meaningful=meaningful, verdict="", degenerate=None,
+        notes=tuple(notes))
+    return _with_verdict(result)
+
+
+def _t_interval(x: np.ndarray, alpha: float) -> tuple[float, float] | None:
+    if x.size < 2 or np.ptp(x) == 0:
+        return (float(x.mean()), float(x.mean())) if x.size else None
+    lo, hi = stats.ttest_1samp(x, 0.0).confidence_interval(1 - alpha)
+    return float(lo), float(hi)
+
+
+def _cost_per_extra(kind: str, diff: float, cost_a: float | None,
+                    cost_b: float | None) -> float | None:
+    if kind != "binary" or cost_a is None or cost_b is None or diff <= 0:
+        return None
+    return float((cost_b - cost_a) / diff)
+
+
+def _binary_effects(a: np.ndarray, b: np.ndarray, paired: bool, alpha: float,
+                    table: dict[str, int]
+                    ) -> tuple[Effect, list[Effect], tuple[float, float], str, float]:
+    p_a, p_b = float(a.mean()), float(b.mean())
+    z = float(stats.norm.ppf(1 - alpha / 2))
+    h = float(proportion_effectsize(p_b, p_a))
+    if paired:
+        lo, hi = newcombe_paired_interval(table["both"], table["a_only"], table["b_only"],
+                                          table["neither"], alpha)
+        method = "Newcombe hybrid score interval for paired data (method 10)"
+        disc = table["a_only"] + table["b_only"]
+        if table["a_only"] > 0:
+            cp_lo, cp_hi = proportion_confint(table["b_only"], disc, alpha=alpha, method="beta")
+            odds = Effect("conditional odds ratio (B-only / A-only pairs)",
+                          table["b_only"] / table["a_only"], float(cp_lo / (1 - cp_lo)),
+                          float(cp_hi / (1 - cp_hi)) if cp_hi < 1 else math.inf)
+        else:
+            odds = Effect("conditional odds ratio (B-only / A-only pairs)", math.inf)
+        h_effect = Effect("Cohen's h", h)
+        n = a.size
+        power_effect = (table["b_only"] - table["a_only"]) / n / math.sqrt(disc / n)
+    else:
+        lo_, hi_ = confint_proportions_2indep(int(b.sum()), b.size, int(a.sum()), a.size,
+                                              method="newcomb", compare="diff", alpha=alpha)
+        lo, hi = float(lo_), float(hi_)
+        method = "Newcombe hybrid score interval (Wilson-based)"
+        tab = Table2x2(np.array([[b.sum(), b.size - b.sum()], [a.sum(), a.size - a.sum()]]),
+                       shift_zeros=True)
+        or_lo, or_hi = tab.oddsratio_confint(alpha=alpha)
+        odds = Effect("odds ratio (B vs A)", float(tab.oddsratio), float(or_lo), float(or_hi))
+        half = z * math.sqrt(1 / a.size + 1 / b.size)
+        h_effect = Effect("Cohen's h", h, h - half, h + half)
+        power_effect = h
+    rd = Effect("risk difference (B - A)", p_b - p_a, lo, hi)
+    return rd, [odds, h_effect], (lo, hi), method, power_effect
+
+
+def _continuous_effects(a: np.ndarray, b: np.ndarray, paired: bool, alpha: float,
+                        n_boot: int, seed: int | None, test_name: str
+                        ) -> tuple[Effect, list[Effect], tuple[float, float] | None, str,
+                                   tuple[float, float] | None, float]:
+    z = float(stats.norm.ppf(1 - alpha / 2))
+    if paired:
+        d = b - a
+        n = d.size
+        sd = float(d.std(ddof=1))
+        cohen = float(d.mean() / sd) if sd > 0 else 0.0
+        name, dof = "Cohen's d_z (paired)", n - 1
+        lo, hi = stats.ttest_rel(b, a).confidence_interval(1 - alpha)
+        se_d = math.sqrt(1 / n + cohen**2 / (2 * n))
+    else:
+        n_a, n_b = a.size, b.size
+        pooled = math.sqrt(((n_a - 1) * a.var(ddof=1) + (n_b - 1) * b.var(ddof=1))
+                           / (n_a + n_b - 2))
+        cohen = float((b.mean() - a.mean()) / pooled) if pooled > 0 else 0.0
+        name, dof = "Cohen's d", n_a + n_b - 2
+        lo, hi = stats.ttest_ind(b, a, equal_var=False).confidence_interval(1 - alpha)
+        se_d = math.sqrt((n_a + n_b) / (n_a * n_b) + cohen**2 / (2 * (n_a + n_b)))
+    boot_ci: tuple[float, float] | None = None
+    d_lo, d_hi = cohen - z * se_d, cohen + z * se_d
+    if n_boot:
+        boot = _bootstrap(a, b, paired, alpha, n_boot, seed)
+        if boot is not None:
+            boot_ci, (d_lo, d_hi) = boot
+    effect = Effect(name, cohen, d_lo, d_hi)
+    others = [Effect("Hedges' g" + (" (paired)" if paired else ""), cohen * _hedges_j(dof))]
+    if test_name in ("Wilcoxon signed-rank test", "Mann-Whitney U test"):
+        others.append(Effect("rank-biserial correlation", rank_biserial(a, b, paired=paired)))
+    return (effect, others, (float(lo), float(hi)), "t interval", boot_ci, cohen)
+
+
+def _bootstrap(a: np.ndarray, b: np.ndarray, paired: bool, alpha: float, n_boot: int,
+               seed: int | None
+               ) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """BCa bootstrap (scipy.stats.bootstrap) of the mean difference and Cohen's d."""
+    if paired:
+        def paired_stat(d: np.ndarray, axis: int = -1) -> np.ndarray:
+            m = d.mean(axis)
+            return np.stack([m, m / d.std(axis, ddof=1)])
+        data: tuple[np.ndarray, ...] = (b - a,)
+        statistic: Any = paired_stat
+    else:
+        def two_sample(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
+            nx, ny = x.shape[axis], y.shape[axis]
+            pooled = np.sqrt(((nx - 1) * x.var(axis, ddof=1) + (ny - 1) * y.var(axis, ddof=1))
+                             / (nx + ny - 2))
+            m = x.mean(axis) - y.mean(axis)
+            return np.stack([m, m / pooled])
+        data = (b, a)
+        statistic = two_sample
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
+        warnings.simplefilter("ignore")
+        res = stats.bootstrap(data, statistic, n_resamples=n_boot, confidence_level=1 - alpha,
+                              method="BCa", rng=np.random.default_rng(seed), vectorized=True,
+                              batch=1000, paired=False)
+    lo, hi = res.confidence_interval
+    if not np.all(np.isfinite(lo)) or not np.all(np.isfinite(hi)):
+        return None
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+
+
+def _achieved_power(effect: float, kind: str, paired: bool, alpha: float, alternative: str,
+                    n_a: int, n_b: int) -> tuple[float | None, int | None]:
+    if not math.isfinite(effect):
+        return None, None
+    try:
+        achieved = power(effect, n_a, kind=kind, alpha=alpha, paired=paired,
+                         alternative=alternative, ratio=n_b / n_a)
+    except ValueError:
+        achieved = None
+    try:
+        needed: int | None = required_sample_size(effect, kind=kind, alpha=alpha,
+                                                  paired=paired, alternative=alternative)
+    except (ValueError, RuntimeError, OverflowError):
+        needed = None
+    return achieved, needed
+
+
+def _with_verdict(c: Comparison) -> Comparison:
+    from dataclasses import replace
+
+    conf = f"{1 - c.alpha:.0%} CI"
+    unit = c.unit
+    direction = "higher" if c.difference > 0 else "lower"
+    what = "accuracy" if c.kind == "binary" else f"mean {c.metric}"
+    assert c.p_value is not None and c.effect is not None
+    ci_text = ""
+    if c.difference_ci is not None:
+        ci_text = (f" ({conf} {_fmt(c.difference_ci[0], unit)} to "
+                   f"{_fmt(c.difference_ci[1], unit)})")
+    size = (f"{c.label_b}'s {what} is {direction} than {c.label_a}'s by "
+            f"{_fmt(abs(c.difference), unit)}{ci_text}.")
+    if c.significant:
+        sig = f"The difference is statistically significant (p = {c.p_value:.3g} < {c.alpha:g})"
+    else:
+        sig = (f"The data do not show a significant difference (p = {c.p_value:.3g} >= "
+               f"{c.alpha:g})")
+    limit = (_fmt(c.min_effect, unit) if c.kind == "binary"
+             else f"|Cohen's d| {c.min_effect:g}")
+    practical = (f"and practically meaningful (at least {limit})" if c.meaningful
+                 else f"and below the smallest difference that matters ({limit})")
+    parts = [size, f"{sig} {practical}."]
+    if not c.significant and c.required_n is not None:
+        unit_n = "pairs" if c.paired else "items per group"
+        parts.append(f"About {c.required_n:,} {unit_n} would give 80% power at the observed "
+                     "effect.")
+    if c.cost_per_extra_correct is not None:
+        if c.cost_per_extra_correct > 0:
+            parts.append(f"Each extra correct answer from {c.label_b} costs "
+                         f"${c.cost_per_extra_correct:.4f}.")
+        else:
+            parts.append(f"{c.label_b} is more accurate and no more expensive per query.")
+    return replace(c, verdict=" ".join(parts))
+
+
+# --- three or more configurations -------------------------------------------------------
+
+@dataclass(frozen=True)
+class ManyComparison:
+    """An omnibus test over k groups and the corrected pairwise comparisons."""
+
+    kind: str
+    paired: bool
+    omnibus: str
+    reason: str
+    statistic: float
+    df: float | None
+    p_value: float
+    correction: str
+    pairwise: pd.DataFrame
+
+
+def compare_many(groups: Mapping[str, Sequence[float] | np.ndarray], *, kind: str,
+                 paired: bool = False, alpha: float = 0.05,
+                 correction: str = "holm") -> ManyComparison:
+    """Compare three or more configurations.
+
+    Omnibus test: one-way ANOVA when every group passes Shapiro-Wilk, else Kruskal-Wallis
+    (continuous, independent); Friedman (continuous, paired); Pearson's chi-square test of
+    homogeneity (binary, independent); Cochran's Q (binary, paired). Then every pair with
+    :func:`compare` (same rules as for two groups), p-values adjusted by Holm's step-down
+    or Benjamini-Hochberg (``statsmodels.stats.multitest.multipletests``).
+    """
+    kind = require_choice("kind", kind, KINDS)
+    method = require_choice("correction", correction, CORRECTIONS)
+    level = require_float("alpha", alpha, low=0.0, high=0.5, low_open=True)
+    if len(groups) < 3:
+        raise ValueError(f"groups must hold at least 3 configurations, got {len(groups)}")
+    arrays = {str(k): _as_array(f"groups[{k!r}]", v, kind) for k, v in groups.items()}
+    values = list(arrays.values())
+    if paired and len({v.size for v in values}) > 1:
+        raise ValueError("groups must all have the same length for a paired design")
+    if min(v.size for v in values) < 3:
+        raise ValueError("every group needs at least 3 items")
+    if kind == "continuous":
+        if paired:
+            res = stats.friedmanchisquare(*values)
+            name, reason, dof = ("Friedman test", "Repeated measures on the same items: a rank "
+                                 "test within items.", float(len(values) - 1))
+        elif all(_shapiro_p(v) >= NORMALITY_ALPHA for v in values):
+            res = stats.f_oneway(*values)
+            name, reason = "one-way ANOVA", "Every group passes the Shapiro-Wilk check."
+            dof = float(len(values) - 1)
+        else:
+            res = stats.kruskal(*values)
+            name, reason = ("Kruskal-Wallis test", "At least one group fails the Shapiro-Wilk "
+                            "check, so a rank test is used.")
+            dof = float(len(values) - 1)
+        stat, p = float(res.statistic), float(res.pvalue)
+    elif paired:
+        q = cochrans_q(np.column_stack(values))
+        name, reason, stat, p = ("Cochran's Q test", "Paired binary outcomes of k "
+                                 "configurations on the same items.", float(q.statistic),
+                                 float(q.pvalue))
+        dof = float(q.df)
+    else:
+        counts = np.array([[v.sum(), v.size - v.sum()] for v in values])
+        if np.any(counts.sum(0) == 0):
+            stat, p, dof = 0.0, 1.0, float(len(values) - 1)
+        else:
+            chi = stats.chi2_contingency(counts, correction=False)
+            stat, p, dof = float(chi.statistic), float(chi.pvalue), float(chi.dof)
+        name, reason = ("chi-square test of homogeneity", "Independent binary outcomes of "
+                        "k configurations.")
+    rows = []
+    for first, second in combinations(arrays, 2):
+        c = compare(arrays[first], arrays[second], paired=paired, kind=kind, alpha=level,
+                    n_boot=0, label_a=first, label_b=second)
+        rows.append({"group_a": first, "group_b": second, "difference": c.difference,
+                     "test": c.test or "none (degenerate)", "p_raw":
+                     1.0 if c.p_value is None else c.p_value})
+    pairwise = pd.DataFrame(rows)
+    reject, adjusted, _, _ = multipletests(pairwise["p_raw"], alpha=level, method=method)
+    pairwise["p_adjusted"] = adjusted
+    pairwise["significant"] = reject
+    return ManyComparison(kind, paired, name, reason, stat, dof, p, method, pairwise)
