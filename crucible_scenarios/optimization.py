@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import re
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -33,6 +34,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from scipy.special import expit
+from sklearn.exceptions import ConvergenceWarning
 from statsmodels.stats.proportion import proportion_confint
 
 from crucible_scenarios.validation import make_rng, require_choice, require_int
@@ -445,6 +447,15 @@ def iter_optimize(strategy: str, space: SearchSpace, n_trials: int, seed: int, *
     best_so_far, elapsed_s (wall-clock seconds since start; the only column that is not
     reproducible from the seed).
     """
+    for rows in _iter_rows(strategy, space, n_trials, seed, objective=objective,
+                           maximize=maximize, acquisition=acquisition, n_queries=n_queries):
+        yield pd.DataFrame(rows)
+
+
+def _iter_rows(strategy: str, space: SearchSpace, n_trials: int, seed: int, *,
+               objective: ObjectiveFn | None, maximize: bool, acquisition: str,
+               n_queries: int) -> Iterator[list[dict[str, Any]]]:
+    """The trial rows so far (one growing list), after each trial."""
     _check(strategy, space, n_trials, seed, acquisition)
     n_queries = require_int("n_queries", n_queries, low=1, high=10_000)
     if objective is None:
@@ -462,12 +473,12 @@ def iter_optimize(strategy: str, space: SearchSpace, n_trials: int, seed: int, *
     start = time.perf_counter()
     best = -math.inf if maximize else math.inf
 
-    def record(config: dict[str, Any], score: float) -> pd.DataFrame:
+    def record(config: dict[str, Any], score: float) -> list[dict[str, Any]]:
         nonlocal best
         best = max(best, score) if maximize else min(best, score)
         rows.append({"trial": len(rows) + 1, **config, "score": score, "best_so_far": best,
                      "elapsed_s": time.perf_counter() - start})
-        return pd.DataFrame(rows)
+        return rows
 
     if strategy == "bayesian":
         from skopt import Optimizer
@@ -486,7 +497,9 @@ def iter_optimize(strategy: str, space: SearchSpace, n_trials: int, seed: int, *
             point = optimizer.ask()
             config = {d.name: _plain(v) for d, v in zip(space.dimensions, point, strict=True)}
             score = score_of(config, trial)
-            optimizer.tell(point, -score if maximize else score)
+            with warnings.catch_warnings():  # hyperparameters at a bound are expected
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                optimizer.tell(point, -score if maximize else score)
             yield record(config, score)
         return
 
@@ -504,12 +517,11 @@ def optimize(strategy: str, space: SearchSpace, n_trials: int, seed: int, *,
              objective: ObjectiveFn | None = None, maximize: bool = True,
              acquisition: str = "EI", n_queries: int = DEFAULT_QUERIES) -> pd.DataFrame:
     """The final trial table of :func:`iter_optimize` (one row per trial)."""
-    last = pd.DataFrame()
-    for partial in iter_optimize(strategy, space, n_trials, seed, objective=objective,
-                                 maximize=maximize, acquisition=acquisition,
-                                 n_queries=n_queries):
-        last = partial
-    return last
+    rows: list[dict[str, Any]] = []
+    for rows in _iter_rows(strategy, space, n_trials, seed, objective=objective,  # noqa: B007
+                           maximize=maximize, acquisition=acquisition, n_queries=n_queries):
+        pass
+    return pd.DataFrame(rows)
 
 
 def best_config(trials: pd.DataFrame, space: SearchSpace, *,
@@ -555,7 +567,9 @@ def surrogate_surface(space: SearchSpace, trials: pd.DataFrame, x: str, y: str, 
     points = [[_plain(row[n]) for n in space.names] for _, row in trials.iterrows()]
     model = cook_estimator("GP", space=sk_space.dimensions, n_restarts_optimizer=GP_RESTARTS,
                            random_state=np.random.RandomState(seed % (2**32)))
-    model.fit(sk_space.transform(points), trials["score"].to_numpy(dtype=float))
+    with warnings.catch_warnings():  # hyperparameters at a bound are expected
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(sk_space.transform(points), trials["score"].to_numpy(dtype=float))
 
     def axis(name: str) -> list[Any]:
         dim = space[name]

@@ -250,8 +250,8 @@ def _validation(run: dict[str, Any], space: SearchSpace) -> None:
     st.altair_chart(bar_with_error_bars(
         frame, category="configuration", value="accuracy", lower="low", upper="high",
         title=f"Accuracy on {n_hold} held-out queries with 95% Wilson intervals",
-        value_title="accuracy", category_title="configuration", color="configuration",
-        height=170), width="stretch")
+        value_title="accuracy", category_title="configuration", height=200),
+        width="stretch")
     best_text = ", ".join(f"{k} = {v:.3g}" if isinstance(v, float) else f"{k} = {v}"
                           for k, v in best.items())
     optimum_text = ", ".join(f"{k} = {v}" for k, v in TRUE_OPTIMUM_CONFIG.items())

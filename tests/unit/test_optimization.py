@@ -116,6 +116,7 @@ def test_same_seed_same_trials(strategy: str) -> None:
     assert not a.equals(c)  # grid: same points, another visiting order
 
 
+@pytest.mark.slow
 def test_bayesian_beats_random_on_the_default_objective() -> None:
     """Median best-so-far after 30 trials over 10 seeds: Bayesian > random."""
     start = time.perf_counter()
@@ -126,6 +127,7 @@ def test_bayesian_beats_random_on_the_default_objective() -> None:
     assert elapsed < 60
 
 
+@pytest.mark.slow
 def test_bayesian_finds_the_branin_minimum() -> None:
     """Bayesian, 40 trials, minimizing Branin: within 0.1 of 0.397887 in most seeds."""
     hits = 0
