@@ -124,11 +124,13 @@ def _decide(codes: np.ndarray, conf: np.ndarray, weight: np.ndarray, valid: np.n
     ``conf`` confidences, ``weight`` (m,) model weights, ``valid`` which votes count."""
     n, m = codes.shape
     same = ((codes[:, :, None] == codes[:, None, :]) & valid[:, :, None] & valid[:, None, :])
-    count = same.sum(axis=2)
+    agree = same.astype(float)
     conf_v = np.where(valid, conf, 0.0)
-    conf_sum = (same * conf_v[:, None, :]).sum(axis=2)
-    score = (same * (conf_v * weight[None, :])[:, None, :]).sum(axis=2)
-    support_conf = np.where(same, conf_v[:, None, :], 0.0).max(axis=2) if m else conf_v
+    # Batched matrix products sum over the agreeing responses of each row.
+    sums = agree @ np.stack([valid.astype(float), conf_v, conf_v * weight[None, :]], axis=2)
+    count = np.rint(sums[:, :, 0]).astype(int)
+    conf_sum, score = sums[:, :, 1], sums[:, :, 2]
+    support_conf = (agree * conf_v[:, None, :]).max(axis=2) if m else conf_v
     n_valid = valid.sum(axis=1)
     has = n_valid > 0
 
