@@ -3,6 +3,8 @@ display control for the page-rerun benchmark."""
 
 from __future__ import annotations
 
+import functools
+
 from streamlit.testing.v1 import AppTest
 
 from bench.core import Row, median_seconds
@@ -21,7 +23,7 @@ def rows() -> list[Row]:
     out = []
     for execution in EXECUTION_STRATEGIES:
         seconds = median_seconds(
-            lambda e=execution: evaluate(MODELS_ALL, VOTING_STRATEGIES, e, 2000, 1),
+            functools.partial(evaluate, MODELS_ALL, VOTING_STRATEGIES, execution, 2000, 1),
             repeat=7)
         out.append(Row("ensemble", f"evaluate, 2000 questions x 5 models x 4 strategies, "
                                    f"{execution}", seconds, "s", 0.2))
