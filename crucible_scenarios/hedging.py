@@ -46,7 +46,7 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 
 from crucible_mock.latency import LatencyProfile, get_profile
 from crucible_mock.pricing import (
@@ -480,6 +480,18 @@ def iter_simulate(strategy: str, n_requests: int, seed: int | np.random.Generato
             break
 
 
+def _mixture_sf(prof: LatencyProfile, t: np.ndarray) -> np.ndarray:
+    """The profile's survival function P(X > t) from the log-normal components, with
+    ``scipy.special.ndtr`` (the same mixture as ``LatencyProfile.sf``, without the
+    per-call overhead of ``scipy.stats`` inside root finding)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_t = np.log(np.where(t > 0, t, np.nan))
+    body = special.ndtr((np.log(prof.body_median_ms) - log_t) / prof.body_sigma)
+    tail = special.ndtr((np.log(prof.tail_median_ms) - log_t) / prof.tail_sigma)
+    value = (1.0 - prof.slow_fraction) * body + prof.slow_fraction * tail
+    return np.asarray(np.where(t > 0, value, 1.0))
+
+
 def hedged_sf(profile: str | LatencyProfile, delay_ms: float, t_ms: np.ndarray | float, *,
               max_hedges: int = 1) -> np.ndarray:
     """P(min(X0, d + X1, ..., m d + Xm) > t) = S(t) * prod_j S(t - j d) for independent
@@ -488,27 +500,31 @@ def hedged_sf(profile: str | LatencyProfile, delay_ms: float, t_ms: np.ndarray |
     delay = _check_delay(delay_ms)
     hedges = require_int("max_hedges", max_hedges, low=0, high=MAX_HEDGES)
     t = np.asarray(t_ms, dtype=float)
-    value = prof.sf(t)
+    value = _mixture_sf(prof, t)
     for j in range(1, hedges + 1):
-        value = value * prof.sf(t - j * delay)
+        value = value * _mixture_sf(prof, t - j * delay)
     return np.asarray(value)
 
 
 def hedged_latency_quantile(profile: str | LatencyProfile, delay_ms: float, q: float, *,
                             max_hedges: int = 1) -> float:
     """The exact q-quantile (ms) of the hedged latency min(X1, d + X2) (or with more
-    hedges) for independent draws from the profile: the root of 1 - :func:`hedged_sf` = q
-    by Brent's method (``scipy.optimize.brentq``). No budget: every request may hedge."""
+    hedges; ``max_hedges=0`` gives the profile's own quantile) for independent draws from
+    the profile: the root of 1 - :func:`hedged_sf` = q by Brent's method
+    (``scipy.optimize.brentq``). No budget: every request may hedge."""
     prof = resolve_profile(profile)
     q = require_float("q", q, low=0.0, high=1.0, low_open=True, high_open=True)
-    hi = prof.quantile(q) * (1 + 1e-9)
-    lo = prof.quantile(min(q, 1e-9)) if q > 1e-9 else 1e-9
+    delay = _check_delay(delay_ms)
+    hedges = require_int("max_hedges", max_hedges, low=0, high=MAX_HEDGES)
+    lo = min(prof.body_median_ms, prof.tail_median_ms) * math.exp(-12 * prof.max_sigma)
+    hi = max(prof.body_median_ms, prof.tail_median_ms) * math.exp(12 * prof.max_sigma)
 
     def gap(t: float) -> float:
-        return float(1.0 - hedged_sf(prof, delay_ms, t, max_hedges=max_hedges)) - q
+        sf = _mixture_sf(prof, np.array(t))
+        for j in range(1, hedges + 1):
+            sf = sf * _mixture_sf(prof, np.array(t - j * delay))
+        return float(1.0 - sf) - q
 
-    if gap(lo) >= 0:
-        return lo
     return float(optimize.brentq(gap, lo, hi, xtol=1e-9, rtol=1e-12))
 
 
@@ -607,10 +623,9 @@ def fanout_latency_quantile(profile: str | LatencyProfile, k: int, q: float, *,
     k = require_int("k", k, low=1, high=MAX_FANOUT)
     q = require_float("q", q, low=0.0, high=1.0, low_open=True, high_open=True)
     level = q ** (1.0 / k)
-    prof = resolve_profile(profile)
     if delay_ms is None:
-        return prof.quantile(level)
-    return hedged_latency_quantile(prof, delay_ms, level, max_hedges=max_hedges)
+        return hedged_latency_quantile(profile, DEFAULT_DELAY_MS, level, max_hedges=0)
+    return hedged_latency_quantile(profile, delay_ms, level, max_hedges=max_hedges)
 
 
 def fanout_curve(ks: Sequence[int], *, profile: str | LatencyProfile = "support",

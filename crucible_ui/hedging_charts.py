@@ -80,7 +80,8 @@ def histogram_chart(result: HedgingResult, summary: HedgingSummary, *,
         domain=list(SERIES), range=[PALETTE[3], PALETTE[0]]), legend=alt.Legend(
         orient="bottom"))
     bars = alt.Chart(frame).mark_bar(opacity=0.5, binSpacing=0).encode(
-        x=alt.X("bin_start:Q", title="latency (ms, log scale)", scale=alt.Scale(type="log", nice=False)),
+        x=alt.X("bin_start:Q", title="latency (ms, log scale)",
+                scale=alt.Scale(type="log", nice=False)),
         x2="bin_end:Q",
         y=alt.Y("share:Q", title="share of requests", stack=None,
                 axis=alt.Axis(format=".0%")),

@@ -69,6 +69,8 @@ TRADEOFF_DELAYS = (150, 250, 400, 600, 800, 1000, 1300, 1700, 2200, 3000, 4000, 
 TRADEOFF_MIN_REQUESTS = 20_000
 FANOUT_KS = (1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100)
 FANOUT_USER_REQUESTS = 2_000
+#: Arrival rate of the simulated stream when played live in real time.
+REQUESTS_PER_SECOND = 50.0
 HISTORY_KEY = "hedging_history"
 HISTORY_LIMIT = 20
 
@@ -290,12 +292,11 @@ def stream_section(s: Settings) -> dict[str, Any]:
     view = main_view(s.strategy, s.n, s.seed, s.delay, s.percentile, s.budget, s.hedges,
                      s.slow)
     if live:
-        parts = iter_simulate(s.strategy, s.n, s.seed, batch_size=max(s.n // 20, 5),
-                              **s.kwargs())
+        batch = max(s.n // 20, 5)
+        parts = iter_simulate(s.strategy, s.n, s.seed, batch_size=batch, **s.kwargs())
         run_live(parts, lambda p: draw_progress(p, slots), progress=lambda p: p.done / p.total,
                  speed=s.speed, key="hedging_live", label="Sending requests",
-                 batch_seconds=lambda p: float(np.sum(p.result.final_ms[-max(
-                     s.n // 20, 5):])) / 1000.0 / 50.0)
+                 batch_seconds=lambda p: batch / REQUESTS_PER_SECOND)
     else:
         with slots[0].container():
             st.caption(f"The last {min(s.n, 200):,} of {s.n:,} requests.")

@@ -299,3 +299,9 @@ def test_invalid_arguments_name_themselves(kwargs: dict, name: str) -> None:
 def test_one_request_works() -> None:
     s = summarize(simulate("fixed", 1, 1))
     assert s.n_requests == 1 and np.isnan(s.p99_reduction_ci[0])
+
+
+def test_zero_hedges_quantile_is_profile_quantile() -> None:
+    for q in (0.01, 0.5, 0.95, 0.999):
+        assert hedged_latency_quantile(SUPPORT, 1000, q, max_hedges=0) == pytest.approx(
+            SUPPORT.quantile(q), rel=1e-9)
