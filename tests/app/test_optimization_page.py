@@ -36,7 +36,7 @@ def test_run_each_strategy_fills_the_page(strategy: str) -> None:
     at.button(key="run").click().run()
     assert_clean(at)
     labels = [m.label for m in at.metric]
-    assert labels == ["Best score while tuning", "Same settings, held-out queries",
+    assert labels == ["Best score while tuning", "Winner, held-out",
                       "Regret vs true optimum", "Default settings, held-out"]
     best = float(at.metric[0].value.rstrip("%")) / 100
     assert 0 < best <= 1
