@@ -571,6 +571,7 @@ def compare(
     min_effect: float | None = None,
     cost_a: float | None = None,
     cost_b: float | None = None,
+    power_analysis: bool = True,
 ) -> Comparison:
     """Compare B against A: choose the test for the design and data (see the module
     docstring), compute effect sizes with intervals, achieved power at the observed effect
@@ -583,6 +584,8 @@ def compare(
     ``min_effect`` is the smallest difference that matters: a risk difference for binary
     data (default 0.02), Cohen's d for continuous data (default 0.2). ``cost_a``/``cost_b``
     (mean USD per query) give the cost per extra correct answer for binary data.
+    ``power_analysis=False`` skips the power and sample-size figures (for simulation
+    studies that only need the test).
     """
     kind = require_choice("kind", kind, KINDS)
     alternative = require_choice("alternative", alternative, ALTERNATIVES)
@@ -648,8 +651,9 @@ def compare(
             notes.append("Power and sample size use the t-test at the observed Cohen's d; "
                          "the rank test is at least 86% as efficient (Hodges-Lehmann bound), "
                          "and more efficient for heavy-tailed data.")
-    achieved, needed = _achieved_power(power_effect, kind, paired, level, alternative,
-                                       x_a.size, x_b.size)
+    achieved, needed = (_achieved_power(power_effect, kind, paired, level, alternative,
+                                        x_a.size, x_b.size)
+                        if power_analysis else (None, None))
     significant = test.p_value < level
     result = Comparison(
         **common, difference_ci=diff_ci, difference_ci_method=ci_method,
@@ -815,8 +819,13 @@ def _with_verdict(c: Comparison) -> Comparison:
                f"{c.alpha:g})")
     limit = (_fmt(c.min_effect, unit) if c.kind == "binary"
              else f"|Cohen's d| {c.min_effect:g}")
-    practical = (f"and practically meaningful (at least {limit})" if c.meaningful
-                 else f"and below the smallest difference that matters ({limit})")
+    if c.significant:
+        practical = (f"and practically meaningful (at least {limit})" if c.meaningful
+                     else f"but smaller than the smallest difference that matters ({limit})")
+    else:
+        practical = (f"although the observed difference would matter (at least {limit}): "
+                     "the experiment is too small to tell" if c.meaningful
+                     else f"and the observed difference is below what matters ({limit})")
     parts = [size, f"{sig} {practical}."]
     if not c.significant and c.required_n is not None:
         unit_n = "pairs" if c.paired else "items per group"

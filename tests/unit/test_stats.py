@@ -409,7 +409,8 @@ def test_aa_continuous_tests_reject_at_nominal_rate() -> None:
     for _ in range(seeds):
         a, b = rng.normal(0, 1, (2, 40))
         for design, paired in (("paired", True), ("unpaired", False)):
-            c = compare(a, b, paired=paired, kind="continuous", n_boot=0)
+            c = compare(a, b, paired=paired, kind="continuous", n_boot=0,
+                        power_analysis=False)
             rejections[design] += bool(c.p_value is not None and c.p_value < 0.05)
     for design, count in rejections.items():
         assert 0.035 <= count / seeds <= 0.065, (design, count / seeds)
@@ -423,10 +424,11 @@ def test_aa_experiments_reject_at_most_nominal_rate() -> None:
     binary = latency = 0
     for seed in range(seeds):
         df = run_experiment(MODEL_A, MODEL_A, 100, seed, batch_size=100)
-        acc = compare(df["a_correct"], df["b_correct"], paired=True, kind="binary")
+        acc = compare(df["a_correct"], df["b_correct"], paired=True, kind="binary",
+                      power_analysis=False)
         binary += bool(acc.p_value is not None and acc.p_value < 0.05)
         lat = compare(df["a_latency_ms"], df["b_latency_ms"], paired=True, kind="continuous",
-                      n_boot=0)
+                      n_boot=0, power_analysis=False)
         latency += bool(lat.p_value is not None and lat.p_value < 0.05)
     print(f"A/A rejection: McNemar {binary / seeds:.2%}, latency {latency / seeds:.2%}")
     assert binary / seeds <= 0.065
