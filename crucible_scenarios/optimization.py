@@ -542,15 +542,20 @@ def best_config(trials: pd.DataFrame, space: SearchSpace, *,
 # ---------------------------------------------------------------------- surrogate
 def surrogate_surface(space: SearchSpace, trials: pd.DataFrame, x: str, y: str, *,
                       seed: int, resolution: int = 24,
-                      fixed: Mapping[str, Any] | None = None) -> pd.DataFrame:
+                      fixed: Mapping[str, Any] | None = None, maximize: bool = True,
+                      xi: float = 0.01) -> pd.DataFrame:
     """Mean and standard deviation of a Gaussian-process surrogate fitted to the trials,
-    on a ``resolution`` x ``resolution`` grid over dimensions ``x`` and ``y`` (other
-    dimensions held at ``fixed``, by default the best trial's values).
+    and the expected improvement it promises, on a ``resolution`` x ``resolution`` grid
+    over dimensions ``x`` and ``y`` (other dimensions held at ``fixed``, by default the
+    best trial's values).
 
     The surrogate is the one scikit-optimize's Bayesian search uses (``cook_estimator``
     "GP": constant x Matern 5/2 kernel with a learned noise level, fitted on the space's
-    normalized coordinates); scores are in the trials' units.
+    normalized coordinates, to the negated scores when maximizing, as the search does);
+    ``mean`` and ``std`` are in the trials' units. ``ei`` is skopt's ``gaussian_ei``
+    (expected improvement over the best score so far by more than ``xi``).
     """
+    from skopt.acquisition import gaussian_ei
     from skopt.space import Space
     from skopt.utils import cook_estimator
 
@@ -569,7 +574,8 @@ def surrogate_surface(space: SearchSpace, trials: pd.DataFrame, x: str, y: str, 
                            random_state=np.random.RandomState(seed % (2**32)))
     with warnings.catch_warnings():  # hyperparameters at a bound are expected
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(sk_space.transform(points), trials["score"].to_numpy(dtype=float))
+        target = trials["score"].to_numpy(dtype=float) * (-1.0 if maximize else 1.0)
+        model.fit(sk_space.transform(points), target)
 
     def axis(name: str) -> list[Any]:
         dim = space[name]
@@ -580,10 +586,11 @@ def surrogate_surface(space: SearchSpace, trials: pd.DataFrame, x: str, y: str, 
 
     xs, ys = axis(x), axis(y)
     grid = [{**anchor, x: xv, y: yv} for yv in ys for xv in xs]
-    mean, std = model.predict(sk_space.transform([[g[n] for n in space.names] for g in grid]),
-                              return_std=True)
+    grid_t = sk_space.transform([[g[n] for n in space.names] for g in grid])
+    mean, std = model.predict(grid_t, return_std=True)
+    ei = gaussian_ei(grid_t, model, y_opt=float(target.min()), xi=xi)
     return pd.DataFrame({x: [g[x] for g in grid], y: [g[y] for g in grid],
-                         "mean": mean, "std": std})
+                         "mean": -mean if maximize else mean, "std": std, "ei": ei})
 
 
 # --------------------------------------------------------------------- validation

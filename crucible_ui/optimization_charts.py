@@ -13,6 +13,9 @@ import pandas as pd
 from crucible_scenarios.optimization import SearchSpace
 from crucible_ui.charts import PALETTE, line_with_band
 
+#: What the heatmap cells can show: column of the surrogate surface -> legend title.
+SURFACE_FIELDS = {"mean": "predicted score", "std": "uncertainty (sd)",
+                  "ei": "expected improvement"}
 STRATEGY_LABELS = {"grid": "Grid", "random": "Random", "bayesian": "Bayesian"}
 
 
@@ -59,9 +62,12 @@ def _cells(values: list[Any], log: bool) -> tuple[np.ndarray, np.ndarray]:
 
 
 def surrogate_heatmap(surface: pd.DataFrame, trials: pd.DataFrame, space: SearchSpace,
-                      x: str, y: str) -> alt.LayerChart:
-    """The surrogate's mean score over dimensions ``x`` and ``y`` as colored cells (viridis),
-    with every trial drawn on top as a white-edged point."""
+                      x: str, y: str, *, color_by: str = "mean") -> alt.LayerChart:
+    """The surrogate over dimensions ``x`` and ``y`` as colored cells (viridis): its
+    predicted score (``mean``), its uncertainty (``std``) or the expected improvement it
+    promises (``ei``, the acquisition); every trial is drawn on top as a white point."""
+    if color_by not in SURFACE_FIELDS:
+        raise ValueError(f"color_by must be one of {list(SURFACE_FIELDS)}, got {color_by!r}")
     data = surface.copy()
     encodings: dict[str, Any] = {}
     point_enc: dict[str, Any] = {}
@@ -87,14 +93,16 @@ def surrogate_heatmap(surface: pd.DataFrame, trials: pd.DataFrame, space: Search
         point_enc[channel] = enc(f"{name}:Q", title=title, scale=scale)
     cells = alt.Chart(data).mark_rect().encode(
         **encodings,
-        color=alt.Color("mean:Q", title="predicted score", scale=alt.Scale(scheme="viridis"),
-                        legend=alt.Legend(format=".0%", orient="bottom")),
+        color=alt.Color(f"{color_by}:Q", title=SURFACE_FIELDS[color_by],
+                        scale=alt.Scale(scheme="viridis"),
+                        legend=alt.Legend(format=".1%", orient="bottom")),
         tooltip=[alt.Tooltip(f"{x}:{'N' if space[x].kind == 'categorical' else 'Q'}",
                              title=x, format="" if space[x].kind == "categorical" else ",.3~f"),
                  alt.Tooltip(f"{y}:{'N' if space[y].kind == 'categorical' else 'Q'}",
                              title=y, format="" if space[y].kind == "categorical" else ",.3~f"),
                  alt.Tooltip("mean:Q", title="predicted score", format=".1%"),
-                 alt.Tooltip("std:Q", title="uncertainty (sd)", format=".1%")],
+                 alt.Tooltip("std:Q", title="uncertainty (sd)", format=".1%"),
+                 alt.Tooltip("ei:Q", title="expected improvement", format=".2%")],
     )
     dots = alt.Chart(trials[["trial", x, y, "score"]]).mark_point(
         filled=True, size=60, color="white", stroke="black", strokeWidth=1, opacity=0.9,
@@ -102,7 +110,8 @@ def surrogate_heatmap(surface: pd.DataFrame, trials: pd.DataFrame, space: Search
                                    alt.Tooltip(f"{y}"),
                                    alt.Tooltip("score:Q", title="score", format=".1%")])
     return cast(alt.LayerChart, alt.layer(cells, dots).properties(
-        title=f"Surrogate mean over {x} and {y} (other settings at the best trial)",
+        title=f"Surrogate {SURFACE_FIELDS[color_by]} over {x} and {y} "
+              "(other settings at the best trial)",
         width="container", height=340))
 
 

@@ -29,6 +29,7 @@ from crucible_ui.layout import guarded, page_intro
 from crucible_ui.live import run_live
 from crucible_ui.optimization_charts import (
     STRATEGY_LABELS,
+    SURFACE_FIELDS,
     comparison_chart,
     convergence_chart,
     parallel_coordinates,
@@ -64,6 +65,8 @@ ACQ_HELP = {
     "gp_hedge": "a portfolio that picks EI, PI or LCB each step by past success",
 }
 ACQ_LABELS = {a: f"{a}: {text}" for a, text in ACQ_HELP.items()}
+SURFACE_LABELS = {"mean": "Predicted score", "std": "Uncertainty",
+                  "ei": "Expected improvement"}
 HISTORY_LIMIT = 8
 RUN_KEY = "opt_run"
 HISTORY_KEY = "opt_history"
@@ -190,19 +193,26 @@ def _explorer(run: dict[str, Any], space: SearchSpace) -> None:
     trials: pd.DataFrame = run["trials"]
     st.subheader("Configuration explorer")
     if len(space.names) >= 2 and len(trials) >= 3:
-        st.caption("Colored cells: the score a Gaussian-process model fitted to these trials "
-                   "predicts (the Bayesian search's own surrogate, refitted here for any "
-                   "strategy); other settings are held at the best trial's values. White "
-                   "points: the trials actually run.")
+        st.caption("Colored cells: what a Gaussian-process model fitted to these trials "
+                   "predicts (the Bayesian search's own kind of surrogate, refitted here for "
+                   "any strategy), with the other settings held at the best trial's values. "
+                   "White points: the trials actually run.")
         c1, c2 = st.columns(2)
         x = c1.selectbox("Horizontal axis", space.names, index=0, key="hx",
                          bind="query-params")
         y_options = [n for n in space.names if n != x]
         y = c2.selectbox("Vertical axis", y_options,
                          index=len(y_options) - 1, key="hy", bind="query-params")
+        color_by = st.segmented_control(
+            "Color cells by", options=list(SURFACE_FIELDS), default="mean", key="hcolor",
+            format_func=SURFACE_LABELS.__getitem__, required=True, bind="query-params",
+            help="Predicted score: where the model expects good results. Uncertainty: "
+                 "where it knows least. Expected improvement: the acquisition function the "
+                 "Bayesian search maximizes to pick its next trial.") or "mean"
         if x and y and x != y:
             surface = cached_surface(run["space_text"], trials, x, y, run["seed"])
-            st.altair_chart(surrogate_heatmap(surface, trials, space, x, y), width="stretch")
+            st.altair_chart(surrogate_heatmap(surface, trials, space, x, y, color_by=color_by),
+                            width="stretch")
     else:
         st.info("The heatmap needs at least two dimensions and three trials.")
     st.caption("Each line is one trial, running through its value on every dimension "

@@ -90,6 +90,11 @@ def test_added_dimension_and_heatmap_axes() -> None:
     at.button(key="run").click().run()
     assert_clean(at)
     assert at.selectbox(key="hx").options == ["temperature", "max_tokens", "few_shot", "style"]
+    for label in ("Uncertainty", "Expected improvement", "Predicted score"):
+        at.segmented_control(key="hcolor").set_value(
+            {"Uncertainty": "std", "Expected improvement": "ei", "Predicted score": "mean"}[label]
+        ).run()
+        assert_clean(at)
     for name in ("style", "few_shot", "max_tokens"):
         at.selectbox(key="hx").select(name).run()
         assert_clean(at)

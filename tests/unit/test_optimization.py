@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.optimize import minimize
+from scipy.stats import norm
 from statsmodels.stats.proportion import proportion_confint
 
 from crucible_scenarios import optimization as opt
@@ -242,7 +243,13 @@ def test_surrogate_surface_tracks_the_trials() -> None:
     trials = opt.optimize("random", SPACE, 25, 2)
     surface = opt.surrogate_surface(SPACE, trials, "temperature", "few_shot", seed=2,
                                     resolution=10)
-    assert list(surface.columns) == ["temperature", "few_shot", "mean", "std"]
+    assert list(surface.columns) == ["temperature", "few_shot", "mean", "std", "ei"]
+    # expected improvement: the closed form for maximization, from the surface itself
+    best, xi = trials["score"].max(), 0.01
+    z = (surface["mean"] - best - xi) / surface["std"]
+    closed = (surface["mean"] - best - xi) * norm.cdf(z) + surface["std"] * norm.pdf(z)
+    assert np.allclose(surface["ei"], closed, atol=1e-9)
+    assert surface["ei"].ge(0).all()
     assert len(surface) == 10 * 10
     assert surface["std"].ge(0).all()
     # the fit should reproduce its training data roughly: predict at the trials

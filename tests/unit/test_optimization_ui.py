@@ -93,6 +93,13 @@ def test_heatmap_cells_tile_the_axes_and_trials_sit_on_top(trials: pd.DataFrame)
     xs = frame.drop_duplicates("temperature").sort_values("temperature")
     assert np.allclose(xs["x_hi"].to_numpy()[:-1], xs["x_lo"].to_numpy()[1:])
     assert len(spec["datasets"][dots["data"]["name"]]) == len(trials)
+    for field in ("std", "ei"):
+        other = charts.surrogate_heatmap(surface, trials, space, "temperature", "max_tokens",
+                                         color_by=field).to_dict()
+        assert other["layer"][0]["encoding"]["color"]["field"] == field
+    with pytest.raises(ValueError, match="color_by"):
+        charts.surrogate_heatmap(surface, trials, space, "temperature", "max_tokens",
+                                 color_by="score")
 
 
 def test_heatmap_with_a_categorical_axis() -> None:
