@@ -123,14 +123,18 @@ def _decide(codes: np.ndarray, conf: np.ndarray, weight: np.ndarray, valid: np.n
     """Apply one voting strategy to every row: ``codes`` (n, m) integer answer codes,
     ``conf`` confidences, ``weight`` (m,) model weights, ``valid`` which votes count."""
     n, m = codes.shape
-    same = ((codes[:, :, None] == codes[:, None, :]) & valid[:, :, None] & valid[:, None, :])
-    agree = same.astype(float)
     conf_v = np.where(valid, conf, 0.0)
-    # Batched matrix products sum over the agreeing responses of each row.
-    sums = agree @ np.stack([valid.astype(float), conf_v, conf_v * weight[None, :]], axis=2)
-    count = np.rint(sums[:, :, 0]).astype(int)
-    conf_sum, score = sums[:, :, 1], sums[:, :, 2]
-    support_conf = (agree * conf_v[:, None, :]).max(axis=2) if m else conf_v
+    weighted_conf = conf_v * weight[None, :]
+    count = np.zeros((n, m), dtype=int)
+    conf_sum = np.zeros((n, m))
+    score = np.zeros((n, m))
+    support_conf = np.zeros((n, m))
+    for j in range(m):  # column i collects every valid response j that gave its answer
+        agrees = (codes == codes[:, j:j + 1]) & valid & valid[:, j:j + 1]
+        count += agrees
+        conf_sum += agrees * conf_v[:, j:j + 1]
+        score += agrees * weighted_conf[:, j:j + 1]
+        np.maximum(support_conf, agrees * conf_v[:, j:j + 1], out=support_conf)
     n_valid = valid.sum(axis=1)
     has = n_valid > 0
 
