@@ -34,10 +34,26 @@ from crucible_scenarios.monitoring_arl import (
 from crucible_scenarios.validation import make_rng, require_choice, require_float, require_int
 
 __all__ = [
-    "ARLResult", "Degradation", "alert_log", "DetectorResult", "LiveFrame", "MonitorConfig",
-    "Recommendation", "average_run_length", "baseline_band", "cost_drift", "cusum",
-    "ewma", "generate_history", "iter_live", "latency_drift", "proportion_test",
-    "recommend", "run_all", "siegmund_arl", "standardize",
+    "ARLResult",
+    "Degradation",
+    "DetectorResult",
+    "LiveFrame",
+    "MonitorConfig",
+    "Recommendation",
+    "alert_log",
+    "average_run_length",
+    "baseline_band",
+    "cost_drift",
+    "cusum",
+    "ewma",
+    "generate_history",
+    "iter_live",
+    "latency_drift",
+    "proportion_test",
+    "recommend",
+    "run_all",
+    "siegmund_arl",
+    "standardize",
 ]
 
 #: Monday 00:00 of the first simulated day (weekly seasonality starts on a weekday).
