@@ -738,13 +738,8 @@ def _continuous_effects(a: np.ndarray, b: np.ndarray, paired: bool, alpha: float
         name, dof = "Cohen's d", n_a + n_b - 2
         lo, hi = stats.ttest_ind(b, a, equal_var=False).confidence_interval(1 - alpha)
         se_d = math.sqrt((n_a + n_b) / (n_a * n_b) + cohen**2 / (2 * (n_a + n_b)))
-    boot_ci: tuple[float, float] | None = None
-    d_lo, d_hi = cohen - z * se_d, cohen + z * se_d
-    if n_boot:
-        boot = _bootstrap(a, b, paired, alpha, n_boot, seed)
-        if boot is not None:
-            boot_ci, (d_lo, d_hi) = boot
-    effect = Effect(name, cohen, d_lo, d_hi)
+    boot_ci = _bootstrap(a, b, paired, alpha, n_boot, seed) if n_boot else None
+    effect = Effect(name, cohen, cohen - z * se_d, cohen + z * se_d)
     others = [Effect("Hedges' g" + (" (paired)" if paired else ""), cohen * _hedges_j(dof))]
     if test_name in ("Wilcoxon signed-rank test", "Mann-Whitney U test"):
         others.append(Effect("rank-biserial correlation", rank_biserial(a, b, paired=paired)))
@@ -752,33 +747,29 @@ def _continuous_effects(a: np.ndarray, b: np.ndarray, paired: bool, alpha: float
 
 
 def _bootstrap(a: np.ndarray, b: np.ndarray, paired: bool, alpha: float, n_boot: int,
-               seed: int | None
-               ) -> tuple[tuple[float, float], tuple[float, float]] | None:
-    """BCa bootstrap (scipy.stats.bootstrap) of the mean difference and Cohen's d."""
+               seed: int | None) -> tuple[float, float] | None:
+    """BCa bootstrap interval (scipy.stats.bootstrap) of the mean difference B - A:
+    resampling the paired differences, or each group independently."""
     if paired:
-        def paired_stat(d: np.ndarray, axis: int = -1) -> np.ndarray:
-            m = d.mean(axis)
-            return np.stack([m, m / d.std(axis, ddof=1)])
         data: tuple[np.ndarray, ...] = (b - a,)
-        statistic: Any = paired_stat
+
+        def statistic(d: np.ndarray, axis: int = -1) -> np.ndarray:
+            return np.asarray(d.mean(axis))
     else:
-        def two_sample(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
-            nx, ny = x.shape[axis], y.shape[axis]
-            pooled = np.sqrt(((nx - 1) * x.var(axis, ddof=1) + (ny - 1) * y.var(axis, ddof=1))
-                             / (nx + ny - 2))
-            m = x.mean(axis) - y.mean(axis)
-            return np.stack([m, m / pooled])
         data = (b, a)
-        statistic = two_sample
+
+        def statistic(x: np.ndarray, y: np.ndarray,  # type: ignore[misc]
+                      axis: int = -1) -> np.ndarray:
+            return np.asarray(x.mean(axis) - y.mean(axis))
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore")
         res = stats.bootstrap(data, statistic, n_resamples=n_boot, confidence_level=1 - alpha,
                               method="BCa", rng=np.random.default_rng(seed), vectorized=True,
-                              batch=1000, paired=False)
-    lo, hi = res.confidence_interval
-    if not np.all(np.isfinite(lo)) or not np.all(np.isfinite(hi)):
+                              batch=1000)
+    lo, hi = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    if not (math.isfinite(lo) and math.isfinite(hi)):
         return None
-    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+    return lo, hi
 
 
 def _achieved_power(effect: float, kind: str, paired: bool, alpha: float, alternative: str,

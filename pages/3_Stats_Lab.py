@@ -105,11 +105,31 @@ def _reports(result: Comparison) -> dict[str, str]:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def what_if(effect: float, n: int, required: int | None, kind: str, alpha: float,
-            alternative: str) -> pd.DataFrame:
-    """Power over a grid of sample sizes at the observed effect."""
-    return power_curve(effect, power_grid(n, required), kind=kind, alpha=alpha, paired=True,
-                       alternative=alternative)
+def what_if_spec(effect: float, n: int, required: int | None, kind: str, alpha: float,
+                 alternative: str, paired: bool) -> dict:
+    """The Vega-Lite spec of the power curve over n at the observed effect."""
+    curve = power_curve(effect, power_grid(n, required), kind=kind, alpha=alpha,
+                        paired=paired, alternative=alternative)
+    return power_curve_chart(curve, n_observed=n, n_required=required).to_dict()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def experiment_specs(arm_a: tuple, arm_b: tuple, n: int, seed: int, alpha: float
+                     ) -> dict[str, dict]:
+    """Vega-Lite specs of the experiment's charts (cached: building them is the slow part
+    of a rerun)."""
+    df = experiment(arm_a, arm_b, n, seed)
+    labels = (arm_a[0], arm_b[0])
+    acc = analysis(arm_a, arm_b, n, seed, "accuracy", alpha, "two-sided")[0]
+    title = f"Accuracy with {1 - alpha:.0%} Wilson interval"
+    return {
+        "running": running_accuracy_chart(running_accuracy(df, alpha=alpha), labels).to_dict(),
+        "accuracy": estimate_bars(
+            estimate_frame(labels, (acc.estimate_a, acc.estimate_b), (acc.ci_a, acc.ci_b)),
+            title=title, value_title="accuracy (share correct)").to_dict(),
+        "latency": latency_histogram(df["a_latency_ms"].to_numpy(),
+                                     df["b_latency_ms"].to_numpy(), labels).to_dict(),
+    }
 
 
 # --- controls ---------------------------------------------------------------------------
@@ -235,10 +255,9 @@ def show_power(result: Comparison, kind: str) -> None:
     """The what-if power curve."""
     if result.power_effect is None or result.degenerate or result.power_effect == 0:
         return
-    curve = what_if(float(result.power_effect), result.n_a, result.required_n, kind,
-                    result.alpha, result.alternative)
-    st.altair_chart(power_curve_chart(curve, n_observed=result.n_a,
-                                      n_required=result.required_n), width="stretch")
+    st.vega_lite_chart(what_if_spec(float(result.power_effect), result.n_a, result.required_n,
+                                    kind, result.alpha, result.alternative, result.paired),
+                       width="stretch")
     st.caption("How the chance of detecting the observed effect grows with the number of "
                "items: the orange line is your experiment, the green one the size that "
                "reaches 80% power.")
@@ -290,10 +309,10 @@ def simulated_view(alpha: float, alternative: str) -> None:
     arm_a_t, arm_b_t, n_shown, seed_shown = shown
     df = experiment(arm_a_t, arm_b_t, n_shown, seed_shown)
     labels = (arm_a_t[0], arm_b_t[0])
+    specs = experiment_specs(arm_a_t, arm_b_t, n_shown, seed_shown, alpha)
     if not run:
         with live_slot.container():
-            st.altair_chart(running_accuracy_chart(running_accuracy(df, alpha=alpha), labels),
-                            width="stretch")
+            st.vega_lite_chart(specs["running"], width="stretch")
             st.caption("Each model's accuracy as problems are answered; the band (Wilson "
                        "interval) narrows as data arrive.")
     result, reports = analysis(arm_a_t, arm_b_t, n_shown, seed_shown, metric, alpha,
@@ -302,11 +321,7 @@ def simulated_view(alpha: float, alternative: str) -> None:
     st.subheader("Results")
     g1, g2 = st.columns(2)
     with g1:
-        st.altair_chart(estimate_bars(
-            estimate_frame(labels, (acc.estimate_a, acc.estimate_b), (acc.ci_a, acc.ci_b)),
-            title="Accuracy with 95% Wilson interval" if alpha == 0.05 else
-            f"Accuracy with {1 - alpha:.0%} Wilson interval",
-            value_title="accuracy (share correct)"), width="stretch")
+        st.vega_lite_chart(specs["accuracy"], width="stretch")
         table = acc.table or {"both": 0, "a_only": 0, "b_only": 0, "neither": 0}
         st.caption("Discordant pairs: only the problems where the models disagree carry "
                    "evidence for McNemar's test.")
@@ -315,9 +330,7 @@ def simulated_view(alpha: float, alternative: str) -> None:
              f"{labels[1]} wrong": [table["a_only"], table["neither"]]},
             index=[f"{labels[0]} right", f"{labels[0]} wrong"]), width="stretch")
     with g2:
-        st.altair_chart(latency_histogram(df["a_latency_ms"].to_numpy(),
-                                          df["b_latency_ms"].to_numpy(), labels),
-                        width="stretch")
+        st.vega_lite_chart(specs["latency"], width="stretch")
         st.caption("Latency per problem (log scale): the long right tail is why the lab "
                    "uses a rank test for latency.")
     st.subheader(f"Comparison of {METRICS[metric][2]}")

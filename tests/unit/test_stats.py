@@ -402,18 +402,20 @@ def test_report_of_degenerate_comparison() -> None:
 # --- A/A experiments: false positive rate ------------------------------------------------
 
 @pytest.mark.slow
-def test_aa_continuous_tests_reject_at_nominal_rate() -> None:
-    rng = np.random.default_rng(2024)
+@pytest.mark.parametrize("paired", [True, False])
+def test_aa_continuous_tests_reject_at_nominal_rate(paired: bool) -> None:
+    """Equal normal groups over 2000 seeds: paired t / Wilcoxon and Welch / Mann-Whitney
+    after the Shapiro-Wilk choice reject at about 5%."""
+    rng = np.random.default_rng(2024 + paired)
     seeds = 2000
-    rejections = {"paired": 0, "unpaired": 0}
+    rejections = 0
     for _ in range(seeds):
         a, b = rng.normal(0, 1, (2, 40))
-        for design, paired in (("paired", True), ("unpaired", False)):
-            c = compare(a, b, paired=paired, kind="continuous", n_boot=0,
-                        power_analysis=False)
-            rejections[design] += bool(c.p_value is not None and c.p_value < 0.05)
-    for design, count in rejections.items():
-        assert 0.035 <= count / seeds <= 0.065, (design, count / seeds)
+        c = compare(a, b, paired=paired, kind="continuous", n_boot=0, power_analysis=False)
+        rejections += bool(c.p_value is not None and c.p_value < 0.05)
+    print(f"A/A rejection, continuous {'paired' if paired else 'unpaired'}: "
+          f"{rejections / seeds:.2%}")
+    assert 0.035 <= rejections / seeds <= 0.065
 
 
 @pytest.mark.slow
