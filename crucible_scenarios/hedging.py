@@ -220,7 +220,7 @@ def apply_budget(wants: np.ndarray, budget: float | None, *, window: int = BUDGE
     """
     wants = np.asarray(wants, dtype=bool)
     if budget is None:
-        return wants.copy()
+        return wants
     if offset % window:
         raise ValueError(f"offset must be a multiple of window ({window}), got {offset}")
     n = wants.size
@@ -244,17 +244,24 @@ def _hedge_outcome(primary: np.ndarray, backups: np.ndarray, delay: np.ndarray |
 
     Backup j (1-based) is sent at ``j * delay`` if the request, granted a hedge, has no
     answer by then; the answer is the first of the primary and the fired backups.
+    ``granted`` must imply ``primary > delay`` (a request answered before the delay never
+    hedges). Written with in-place ufuncs (``where=``/``out=``) to keep passes over the
+    arrays few.
     """
+    n = primary.size
     final = primary.copy()
-    fired_backups = np.full(backups.shape, np.nan)
-    sent = np.ones(primary.size, dtype=np.int64)
+    fired_backups = np.empty(backups.shape)
+    sent = np.ones(n, dtype=np.int64)
+    fire = granted
     for j in range(backups.shape[1]):
-        start = (j + 1) * delay
-        fire = granted & (final > start)
-        arrival = start + backups[:, j]
-        np.minimum(final, np.where(fire, arrival, np.inf), out=final)
-        fired_backups[:, j] = np.where(fire, backups[:, j], np.nan)
-        sent += fire
+        if j > 0:
+            fire = granted & (final > (j + 1) * delay)
+        column = backups[:, j]
+        arrival = column + (j + 1) * delay
+        np.minimum(final, arrival, out=final, where=fire)
+        fired_backups[:, j] = np.nan
+        np.copyto(fired_backups[:, j], column, where=fire)
+        np.add(sent, 1, out=sent, where=fire)
     return final, fired_backups, sent
 
 
@@ -296,18 +303,19 @@ def simulate(
 
     primary_rng, backup_rng, policy_rng = make_rng(seed).spawn(3)
     primary = prof.sample(n, primary_rng)
-    backups = np.empty((n, hedges))
-    for j in range(hedges):
-        backups[:, j] = prof.sample(n, backup_rng)
-    arm = np.full(n, -1, dtype=np.int64)
+    if hedges == 1:
+        backups = prof.sample(n, backup_rng).reshape(n, 1)
+    else:
+        backups = np.column_stack([prof.sample(n, backup_rng) for _ in range(hedges)])
+    arm = np.broadcast_to(np.int64(-1), n)
 
     if strategy == "none":
-        delays = np.full(n, np.nan)
+        delays = np.broadcast_to(np.nan, n)
         granted = np.zeros(n, dtype=bool)
         final, fired, sent = _hedge_outcome(primary, backups, np.inf, granted)
     elif strategy in ("fixed", "percentile"):
         if strategy == "fixed":
-            delays = np.full(n, delay)
+            delays = np.broadcast_to(delay, n)  # one read-only value for every request
         else:
             delays = _percentile_delays(primary, pct, window, delay)
         granted = apply_budget(primary > delays, budget)
@@ -316,11 +324,11 @@ def simulate(
         delays, granted, final, fired, sent, arm = _adaptive(
             primary, backups, policy_rng, budget=budget, window=window, warmup=delay,
             slo=slo, weight=weight)
-    hedged = sent > 1
+    # A granted request is unanswered at its delay, so its first backup always fires.
     return HedgingResult(
         strategy=strategy, profile=prof.name, max_hedges=hedges, budget=budget,
-        primary_ms=primary, backup_ms=fired, delay_ms=delays, hedged=hedged,
-        hedge_won=hedged & (final < primary), final_ms=final, requests_sent=sent, arm=arm,
+        primary_ms=primary, backup_ms=fired, delay_ms=delays, hedged=granted,
+        hedge_won=final < primary, final_ms=final, requests_sent=sent, arm=arm,
     )
 
 
@@ -328,14 +336,23 @@ def _percentile_delays(primary: np.ndarray, pct: float, window: int,
                        warmup: float) -> np.ndarray:
     """Per-request delays: the ``pct`` percentile of the previous window's primaries."""
     n = primary.size
-    full = n // window
-    delays = np.full(n, warmup)
-    if full >= 1 and n > window:
-        levels = np.quantile(primary[: full * window].reshape(full, window), pct / 100.0,
-                             axis=1)
-        per_batch = np.repeat(levels, window)[: n - window]
-        delays[window:] = per_batch
-    return delays
+    full = min(n // window, -(-n // window) - 1)  # full windows that precede a request
+    levels = _row_quantiles(primary[: full * window].reshape(full, window), pct / 100.0) \
+        if full else np.empty(0)
+    return np.repeat(np.concatenate(([warmup], levels)), window)[:n]
+
+
+def _row_quantiles(rows: np.ndarray, q: float) -> np.ndarray:
+    """The q-quantile of every row with numpy's default linear interpolation (Hyndman &
+    Fan type 7, as ``numpy.quantile``), from one ``numpy.partition`` of the two order
+    statistics around (w - 1) q: several times faster than ``numpy.quantile(axis=1)``."""
+    width = rows.shape[1]
+    h = (width - 1) * q
+    lo = math.floor(h)
+    hi = min(lo + 1, width - 1)
+    part = np.partition(rows, [lo, hi] if hi != lo else [lo], axis=1)
+    low, high = part[:, lo], part[:, hi]
+    return np.asarray(low + (h - lo) * (high - low))
 
 
 def _adaptive(primary: np.ndarray, backups: np.ndarray, rng: np.random.Generator, *,
