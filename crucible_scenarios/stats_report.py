@@ -41,7 +41,7 @@ def versions() -> dict[str, str]:
         try:
             out[package] = metadata.version(package)
         except metadata.PackageNotFoundError:
-            out[package] = "not installed"
+            continue
     return out
 
 
