@@ -31,8 +31,7 @@ def estimate_bars(frame: pd.DataFrame, *, title: str, value_title: str,
     """Each model's estimate (accuracy or mean) as a bar with its confidence interval."""
     return bar_with_error_bars(
         frame, category="model", value="estimate", lower="lower", upper="upper", title=title,
-        value_title=value_title, category_title="model", color="model",
-        value_format=value_format, height=140)
+        value_title=value_title, category_title="model", value_format=value_format)
 
 
 def running_accuracy_chart(running: pd.DataFrame, labels: tuple[str, str]) -> alt.LayerChart:

@@ -42,7 +42,10 @@ def test_run_experiment_and_download_the_markdown_report(page) -> None:  # type:
                    "Verdict", "Reproducibility", "seed 42", "statsmodels"):
         assert needle in text, needle
     assert "paired: both on the same 100 items" in text
+    page.wait_for_timeout(1500)
     save_screenshot(page, "stats-after-run", height=3200)
+    page.wait_for_timeout(1500)
+    save_screenshot(page, "stats-after-run-settled")
     page.set_viewport_size({"width": 390, "height": 2400})
     wait_for_app(page)
     save_screenshot(page, "stats-narrow")

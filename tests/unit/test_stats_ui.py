@@ -32,7 +32,7 @@ def test_estimate_bars_spec() -> None:
     assert marks == ["bar", "errorbar"]
     assert spec["title"] == "Accuracy"
     assert spec["layer"][0]["encoding"]["x"]["title"] == "accuracy"
-    assert spec["layer"][0]["encoding"]["color"]["scale"]["range"][0] == PALETTE[0]
+    assert spec["layer"][0]["encoding"]["color"]["value"] == PALETTE[0]
     assert len(_data(spec)) == 2
 
 
