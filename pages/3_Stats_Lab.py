@@ -3,6 +3,7 @@ with the right test, effect sizes, intervals, power and a downloadable report.""
 
 from __future__ import annotations
 
+import json
 from dataclasses import astuple
 
 import numpy as np
@@ -35,7 +36,7 @@ from crucible_ui.stats_charts import (
     running_accuracy_chart,
 )
 from crucible_ui.stats_upload import EXAMPLE_CSV, UploadedResults, parse_results
-from crucible_ui.text import escape_markdown
+from crucible_ui.text import csv_safe, escape_markdown
 from crucible_ui.uploads import UploadError
 from crucible_ui.widgets import download_buttons, metric_card, playback_speed_control, seed_control
 
@@ -97,6 +98,29 @@ def upload_analysis(data: bytes, alpha: float, alternative: str, seed: int
         return parsed, result, _reports(result), None
     many = compare_many(parsed.groups, kind=parsed.kind, paired=parsed.paired, alpha=alpha)
     return parsed, None, {}, many
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def table_exports(rows: tuple[tuple[tuple[str, object], ...], ...] | None = None,
+                  params: tuple | None = None) -> tuple[bytes, str]:
+    """CSV (formula-safe) and JSON of the experiment (``params``) or of history ``rows``,
+    cached so a rerun does not rebuild them."""
+    df = (experiment(*params) if params is not None
+          else pd.DataFrame([dict(r) for r in rows or ()]))
+    csv = csv_safe(df).to_csv(index=False).encode("utf-8")
+    return csv, json.dumps(json.loads(df.to_json(orient="records")), indent=2)
+
+
+def export_buttons(exports: tuple[bytes, str], basename: str, *, key: str, label: str) -> None:
+    """CSV and JSON download buttons for pre-built exports."""
+    left, right = st.columns(2)
+    left.download_button(f"Download {label} (CSV)", exports[0], file_name=f"{basename}.csv",
+                         mime="text/csv", key=f"{key}_csv", icon=":material/download:",
+                         on_click="ignore", width="stretch")
+    right.download_button(f"Download {label} (JSON)", exports[1],
+                          file_name=f"{basename}.json", mime="application/json",
+                          key=f"{key}_json", icon=":material/download:", on_click="ignore",
+                          width="stretch")
 
 
 def _reports(result: Comparison) -> dict[str, str]:
@@ -307,7 +331,6 @@ def simulated_view(alpha: float, alternative: str) -> None:
                 "the new settings. The results below are from the last run.",
                 icon=":material/refresh:")
     arm_a_t, arm_b_t, n_shown, seed_shown = shown
-    df = experiment(arm_a_t, arm_b_t, n_shown, seed_shown)
     labels = (arm_a_t[0], arm_b_t[0])
     specs = experiment_specs(arm_a_t, arm_b_t, n_shown, seed_shown, alpha)
     if not run:
@@ -337,7 +360,8 @@ def simulated_view(alpha: float, alternative: str) -> None:
     show_comparison(result, reports, f"stats_{metric}_report")
     show_power(result, METRICS[metric][1])
     st.subheader("Raw data")
-    download_buttons(df, "stats_experiment", key="raw", label="per-problem results")
+    export_buttons(table_exports(params=shown), "stats_experiment", key="raw",
+                   label="per-problem results")
     remember(shown, metric, result)
 
 
@@ -353,9 +377,10 @@ def remember(params: tuple, metric: str, result: Comparison) -> None:
         history.append(row)
         del history[:-HISTORY_LIMIT]
     with st.expander(f"Analysis history ({len(history)} of at most {HISTORY_LIMIT})"):
-        frame = pd.DataFrame(history)
-        st.dataframe(frame, hide_index=True, width="stretch")
-        download_buttons(frame, "stats_history", key="hist", label="history")
+        rows = tuple(tuple(r.items()) for r in history)
+        st.dataframe(pd.DataFrame(history), hide_index=True, width="stretch")
+        export_buttons(table_exports(rows=rows), "stats_history", key="hist",
+                       label="history")
 
 
 def upload_view(alpha: float, alternative: str) -> None:
