@@ -42,7 +42,7 @@ def stream_chart(frame: pd.DataFrame) -> alt.LayerChart:
     the user waited, and the hedge delay is drawn as a step line."""
     color = alt.Color("outcome:N", title="request", scale=alt.Scale(
         domain=list(OUTCOMES), range=[PALETTE[7], PALETTE[1], PALETTE[2]]),
-        legend=alt.Legend(orient="bottom"))
+        legend=alt.Legend(orient="bottom", direction="vertical"))
     base = alt.Chart(frame).encode(x=alt.X("request:Q", title="request number",
                                            scale=alt.Scale(zero=False)))
     saved = base.transform_filter("datum.primary_ms > datum.final_ms").mark_rule(
@@ -66,7 +66,7 @@ def stream_chart(frame: pd.DataFrame) -> alt.LayerChart:
             y=alt.Y("delay_ms:Q", scale=alt.Scale(type="log", nice=False)),
             tooltip=[alt.Tooltip("delay_ms:Q", title="hedge delay (ms)", format=",.0f")]))
     return cast(alt.LayerChart, alt.layer(*layers).properties(
-        title="Request stream: did a hedge fire, and who won?", width="container",
+        title="Request stream: hedges and winners", width="container",
         height=380))
 
 
@@ -78,7 +78,7 @@ def histogram_chart(result: HedgingResult, summary: HedgingSummary, *,
                             bins=bins, log=True)
     color = alt.Color("series:N", title="latency", scale=alt.Scale(
         domain=list(SERIES), range=[PALETTE[3], PALETTE[0]]), legend=alt.Legend(
-        orient="bottom"))
+        orient="bottom", direction="vertical"))
     bars = alt.Chart(frame).mark_bar(opacity=0.5, binSpacing=0).encode(
         x=alt.X("bin_start:Q", title="latency (ms, log scale)",
                 scale=alt.Scale(type="log", nice=False)),
@@ -97,13 +97,13 @@ def histogram_chart(result: HedgingResult, summary: HedgingSummary, *,
         x=alt.X("latency_ms:Q", scale=alt.Scale(type="log", nice=False)),
         color=color,
         strokeDash=alt.StrokeDash("marker:N", title="percentile", sort=[m[1] for m in MARKERS],
-                                  legend=alt.Legend(orient="bottom")),
+                                  legend=alt.Legend(orient="bottom", direction="vertical")),
         tooltip=[alt.Tooltip("series:N", title="latency"),
                  alt.Tooltip("marker:N", title="percentile"),
                  alt.Tooltip("latency_ms:Q", title="ms", format=",.0f")],
     )
     return cast(alt.LayerChart, alt.layer(bars, rules).properties(
-        title="Latency distribution, with and without hedging", width="container",
+        title="Latency with and without hedging", width="container",
         height=400))
 
 
@@ -191,10 +191,10 @@ def fanout_chart(curve: pd.DataFrame, simulated: pd.DataFrame | None = None) -> 
     and without hedging each sub-request; simulated points at the chosen k."""
     color = alt.Color("hedging:N", title="sub-requests", scale=alt.Scale(
         domain=["none", "hedged"], range=[PALETTE[3], PALETTE[0]]),
-        legend=alt.Legend(orient="bottom"))
-    dash = alt.StrokeDash("quantile:N", title="user-request percentile",
+        legend=alt.Legend(orient="bottom", direction="vertical"))
+    dash = alt.StrokeDash("quantile:N", title="percentile",
                           scale=alt.Scale(domain=["p50", "p99"], range=[[1, 0], [5, 3]]),
-                          legend=alt.Legend(orient="bottom"))
+                          legend=alt.Legend(orient="bottom", direction="vertical"))
     tooltip = [alt.Tooltip("k:Q", title="sub-requests k"),
                alt.Tooltip("hedging:N", title="sub-requests"),
                alt.Tooltip("quantile:N", title="percentile"),
@@ -209,8 +209,9 @@ def fanout_chart(curve: pd.DataFrame, simulated: pd.DataFrame | None = None) -> 
     if simulated is not None and not simulated.empty:
         layers.append(alt.Chart(simulated).mark_point(size=90, filled=True).encode(
             x="k:Q", y="latency_ms:Q", color=color, shape=alt.Shape(
-                "quantile:N", title="simulated", legend=alt.Legend(orient="bottom")),
+                "quantile:N", title="simulated",
+                legend=alt.Legend(orient="bottom", direction="vertical")),
             tooltip=tooltip))
     return cast(alt.LayerChart, alt.layer(*layers).properties(
-        title="Tail amplification: the slowest of k sub-requests", width="container",
+        title="Tail amplification with k sub-requests", width="container",
         height=420))

@@ -11,7 +11,9 @@ import pandas as pd
 import streamlit as st
 
 from crucible_scenarios.hedging import (
+    ADAPTIVE_BATCH,
     DEFAULT_DELAY_MS,
+    DEFAULT_WINDOW,
     MAX_HEDGES,
     STRATEGIES,
     HedgingProgress,
@@ -306,8 +308,9 @@ def stream_section(s: Settings) -> dict[str, Any]:
         with slots[2].container():
             metrics_row(view["summary"], s.strategy != "none")
     st.caption("Histogram: how many requests took how long (log scale, so each bar covers "
-               "the same ratio of times), for the same requests without hedging (red) and "
-               "with it (blue). Vertical lines mark P50, P95, P99 and P99.9.")
+               "the same ratio of times), for the same requests without hedging (orange) and "
+               "with it (blue); where they overlap the bars look grey. Vertical lines mark P50, "
+               "P95, P99 and P99.9.")
     return view
 
 
@@ -344,14 +347,21 @@ def before_after_section(s: Settings, view: dict[str, Any]) -> None:
         })
         st.caption("Every strategy sees the same primary latencies, so the differences are "
                    "the strategies', not luck. The interval is a paired bootstrap.")
+        if s.n <= DEFAULT_WINDOW:
+            st.info(f"The running-percentile strategy hedges at the warm-up delay "
+                    f"({s.delay:,.0f} ms) until {DEFAULT_WINDOW:,} requests have been "
+                    f"observed, and the adaptive one for its first {ADAPTIVE_BATCH} "
+                    "requests, so with this few requests they mostly match the fixed delay. "
+                    "Simulate more requests to see them learn.")
         download_buttons(table, "hedging_strategies", key="dl_cmp", label="comparison")
 
 
 def tradeoff_section(s: Settings) -> None:
     st.subheader("Where to hedge: tail latency against extra load")
     st.markdown(
-        "Each point is a fixed hedge delay, from 150 ms (left side of the load axis is "
-        "late hedging, right side early). Hedging earlier costs more requests; past the "
+        "Each point is one fixed hedge delay between 150 ms and 6 s: late hedges sit on "
+        "the left (little extra load), early ones on the right. Hedging earlier costs more "
+        "requests; past the "
         "**knee** each extra percent of load buys little. The line is exact, computed from "
         "the latency distribution (P(hedged latency > t) = S(t) x S(t - delay)); the "
         "diamonds are simulated. The red ring is the delay nearest yours.")
