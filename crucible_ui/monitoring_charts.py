@@ -120,7 +120,8 @@ def monitoring_chart(series: pd.DataFrame, alerts: pd.DataFrame, *,
                  alt.Tooltip("quantile:N"), alt.Tooltip("ms:Q", title="ms", format=",.0f")])
     lat_markers = _markers(marker_frame(alerts, series, "latency_p95_ms", "latency_p95_ms"),
                            zoomed, "latency P95 (ms)", ",.0f")
-    latency = alt.layer(latency_lines, lat_markers).properties(
+    latency = alt.layer(latency_lines, lat_markers).resolve_scale(
+        color="independent", shape="independent").properties(
         title="Latency per hour (ms)", height=int(height * 0.6), width="container")
 
     volume = base.mark_area(opacity=0.6, color=PALETTE[7]).encode(
@@ -136,7 +137,7 @@ def monitoring_chart(series: pd.DataFrame, alerts: pd.DataFrame, *,
 
 
 def statistic_chart(trace: pd.DataFrame, *, detector: str, metric_label: str,
-                    height: int = 200) -> alt.LayerChart:
+                    height: int = 200) -> alt.VConcatChart:
     """The detector's statistic per window (CUSUM sum, EWMA value or z) against its alarm
     threshold, with alarms marked."""
     frame = pd.DataFrame({
@@ -160,7 +161,7 @@ def statistic_chart(trace: pd.DataFrame, *, detector: str, metric_label: str,
     alarms = base.transform_filter(alt.datum.alarm).mark_point(
         size=120, filled=True, shape="triangle-up", color=PALETTE[3]).encode(
         x=x, y="statistic:Q", tooltip=tips)
-    return alt.LayerChart(
-        layer=[stat, limit, alarms],
+    chart = alt.layer(stat, limit, alarms).properties(
         title=f"{name} on {metric_label}: statistic (blue) vs alarm threshold (dashed)",
         height=height, width="container")
+    return alt.vconcat(chart)
