@@ -137,3 +137,23 @@ def test_url_state_reproduces_the_view() -> None:
     assert at.slider(key="n").value == 40
     assert at.number_input(key="seed").value == 7
     assert at.segmented_control(key="metric").value == "latency"
+
+
+def test_upload_without_variation_states_it_instead_of_testing() -> None:
+    at = open_page(PAGE, query={"src": "upload"})
+    at = _upload(at, "cost_a,cost_b\n" + "0.002,0.002\n" * 12)
+    assert_clean(at)
+    assert not at.error
+    assert any("No variation" in str(w.value) and "no test needed" in str(w.value)
+               for w in at.warning)
+    assert [m.value for m in at.metric][2] == "n/a"
+
+
+def test_upload_continuous_pairs_runs_the_paired_analysis() -> None:
+    rows = "".join(f"{100 + i * 3 % 17},{95 + i * 5 % 13}\n" for i in range(40))
+    at = open_page(PAGE, query={"src": "upload"})
+    at = _upload(at, "latency_a,latency_b\n" + rows)
+    assert_clean(at)
+    assert not at.error
+    text = " ".join(str(m.value) for m in at.markdown)
+    assert "paired t-test" in text or "Wilcoxon signed-rank test" in text
