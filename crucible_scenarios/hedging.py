@@ -420,8 +420,14 @@ def _q_name(q: float) -> str:
 
 
 def _p99_reduction(base: np.ndarray, hedged: np.ndarray, axis: int = -1) -> np.ndarray:
-    return 100.0 * (1.0 - np.quantile(hedged, 0.99, axis=axis)
-                    / np.quantile(base, 0.99, axis=axis))
+    """100 (1 - P99(hedged) / P99(base)) along ``axis`` (numpy's linear quantile)."""
+    base = np.moveaxis(np.asarray(base), axis, -1)
+    hedged = np.moveaxis(np.asarray(hedged), axis, -1)
+    shape = base.shape[:-1]
+    width = base.shape[-1]
+    top = _row_quantiles(hedged.reshape(-1, width), 0.99)
+    bottom = _row_quantiles(base.reshape(-1, width), 0.99)
+    return np.asarray(100.0 * (1.0 - top / bottom)).reshape(shape)
 
 
 def summarize(result: HedgingResult, *, n_boot: int = 200, seed: int = 0,

@@ -103,7 +103,7 @@ class Settings:
 
 # --- cached computations --------------------------------------------------------------
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner="Simulating the requests…")
 def main_view(strategy: str, n: int, seed: int, delay: float, percentile: float,
               budget: float, hedges: int, slow: float) -> dict[str, Any]:
     """The simulated stream, its summary, chart specs and per-request export."""
@@ -119,7 +119,7 @@ def main_view(strategy: str, n: int, seed: int, delay: float, percentile: float,
     }
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner="Running every strategy on the same requests…")
 def comparison_view(n: int, seed: int, delay: float, percentile: float, budget: float,
                     hedges: int, slow: float) -> pd.DataFrame:
     """Every strategy on the same primary draws."""
@@ -127,7 +127,7 @@ def comparison_view(n: int, seed: int, delay: float, percentile: float, budget: 
                               budget=budget, max_hedges=hedges, slow_fraction=slow)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+@st.cache_data(max_entries=16, show_spinner="Sweeping hedge delays…")
 def tradeoff_view(n: int, seed: int, budget: float, hedges: int, slow: float,
                   delay: float) -> tuple[pd.DataFrame, dict[str, Any], dict[str, Any]]:
     """Simulated and exact tail latency across fixed delays, and its charts."""
