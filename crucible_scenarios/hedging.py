@@ -279,6 +279,7 @@ def simulate(
     window: int = DEFAULT_WINDOW,
     slo_ms: float = DEFAULT_SLO_MS,
     load_weight: float = DEFAULT_LOAD_WEIGHT,
+    shift: tuple[int, float] | None = None,
 ) -> HedgingResult:
     """Simulate ``n_requests`` user requests under a hedging ``strategy``.
 
@@ -286,8 +287,10 @@ def simulate(
     window is observed (``percentile``, ``adaptive``); default 1000 ms. ``percentile`` (in
     (0, 100)) is the percentile strategy's level. ``budget`` caps the share (%) of requests
     that may hedge (None: no cap). ``max_hedges`` backups fire at multiples of the delay.
-    ``slow_fraction`` replaces the profile's share of slow requests. See the module
-    docstring for the methods.
+    ``slow_fraction`` replaces the profile's share of slow requests. ``shift = (i, f)``
+    changes the share of slow requests to ``f`` from request ``i`` on (primaries and
+    backups), to show how the strategies react when the distribution shifts. See the
+    module docstring for the methods.
     """
     strategy = require_choice("strategy", strategy, STRATEGIES)
     n = require_int("n_requests", n_requests, low=1, high=MAX_REQUESTS)
@@ -300,6 +303,14 @@ def simulate(
     slo = require_float("slo_ms", slo_ms, low=0.0, low_open=True)
     weight = require_float("load_weight", load_weight, low=0.0)
     prof = resolve_profile(profile, slow_fraction)
+    shifted: LatencyProfile | None = None
+    if shift is not None:
+        if not isinstance(shift, tuple) or len(shift) != 2:
+            raise ValueError(f"shift must be a pair (request index, slow fraction), got "
+                             f"{shift!r}")
+        at = require_int("shift request index", shift[0], low=0, high=n)
+        shifted = prof.with_slow_fraction(
+            require_float("shift slow fraction", shift[1], low=0.0, high=1.0))
 
     primary_rng, backup_rng, policy_rng = make_rng(seed).spawn(3)
     primary = prof.sample(n, primary_rng)
@@ -307,6 +318,10 @@ def simulate(
         backups = prof.sample(n, backup_rng).reshape(n, 1)
     else:
         backups = np.column_stack([prof.sample(n, backup_rng) for _ in range(hedges)])
+    if shifted is not None:
+        primary[at:] = shifted.sample(n - at, primary_rng)
+        for j in range(hedges):
+            backups[at:, j] = shifted.sample(n - at, backup_rng)
     arm = np.broadcast_to(np.int64(-1), n)
 
     if strategy == "none":

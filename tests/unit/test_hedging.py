@@ -313,3 +313,21 @@ def test_row_quantiles_match_numpy(q: float) -> None:
 
     rows = np.random.default_rng(2).lognormal(size=(7, 333))
     assert np.allclose(_row_quantiles(rows, q), np.quantile(rows, q, axis=1), rtol=1e-12)
+
+
+def test_percentile_strategy_follows_a_shift_and_fixed_does_not() -> None:
+    shift = (40_000, 0.4)
+    r = simulate("percentile", 100_000, 3, shift=shift)
+    shifted = SUPPORT.with_slow_fraction(0.4)
+    assert np.median(r.delay_ms[20_000:40_000]) == pytest.approx(SUPPORT.quantile(0.95),
+                                                                 rel=0.04)
+    assert np.median(r.delay_ms[60_000:]) == pytest.approx(shifted.quantile(0.95), rel=0.04)
+    # After the shift the percentile strategy keeps hedging about 5% of requests; a fixed
+    # delay tuned for the old distribution now hedges far more.
+    fixed = simulate("fixed", 100_000, 3, shift=shift, delay_ms=SUPPORT.quantile(0.95))
+    assert r.hedged[60_000:].mean() == pytest.approx(0.05, abs=0.01)
+    assert fixed.hedged[60_000:].mean() == pytest.approx(float(shifted.sf(
+        SUPPORT.quantile(0.95))), abs=0.01)
+    assert fixed.hedged[60_000:].mean() > 0.15
+    with pytest.raises(ValueError, match="shift"):
+        simulate("fixed", 100, 1, shift=(500, 0.2))
