@@ -14,6 +14,10 @@ from crucible_ui.charts import (
     line_with_band,
 )
 
+#: Fit the width to the container but keep ``height`` as the plot's own height: Streamlit's
+#: default ("fit") squeezes title, axes and legend into the height, which flattens a chart.
+FIT_X = alt.AutoSizeParams(type="fit-x", contains="padding")
+
 
 def estimate_frame(labels: tuple[str, str], estimates: tuple[float, float],
                    intervals: tuple[tuple[float, float] | None, tuple[float, float] | None]
@@ -31,7 +35,8 @@ def estimate_bars(frame: pd.DataFrame, *, title: str, value_title: str,
     """Each model's estimate (accuracy or mean) as a bar with its confidence interval."""
     return bar_with_error_bars(
         frame, category="model", value="estimate", lower="lower", upper="upper", title=title,
-        value_title=value_title, category_title="model", value_format=value_format)
+        value_title=value_title, category_title="model",
+        value_format=value_format).properties(height=110, autosize=FIT_X)
 
 
 def running_accuracy_chart(running: pd.DataFrame, labels: tuple[str, str]) -> alt.LayerChart:
@@ -44,7 +49,8 @@ def running_accuracy_chart(running: pd.DataFrame, labels: tuple[str, str]) -> al
     return line_with_band(
         frame, x="problem", y="accuracy", lower="lower", upper="upper",
         title="Running accuracy with 95% Wilson interval", x_title="problems answered",
-        y_title="accuracy (share correct)", color="model")
+        y_title="accuracy (share correct)", color="model").properties(height=240,
+                                                                      autosize=FIT_X)
 
 
 def latency_histogram(a_ms: np.ndarray, b_ms: np.ndarray, labels: tuple[str, str],
@@ -54,7 +60,8 @@ def latency_histogram(a_ms: np.ndarray, b_ms: np.ndarray, labels: tuple[str, str
     positive = bool(np.all(a_ms > 0) and np.all(b_ms > 0))
     frame = histogram_frame({labels[0]: a_ms, labels[1]: b_ms}, bins=30, log=log and positive)
     return histogram(frame, title=title, x_title=x_title, y_title="share of problems",
-                     log_x=log and positive, series_title="model", domain=list(labels))
+                     log_x=log and positive, series_title="model",
+                     domain=list(labels)).properties(height=200, autosize=FIT_X)
 
 
 def power_curve_chart(curve: pd.DataFrame, *, n_observed: int, n_required: int | None,
@@ -82,7 +89,8 @@ def power_curve_chart(curve: pd.DataFrame, *, n_observed: int, n_required: int |
         tooltip=[alt.Tooltip("what:N", title="marker"), alt.Tooltip("n:Q", format=",")],
     )
     return alt.layer(line, target_rule, rules).properties(
-        title="What if: power at the observed effect over n", width="container", height=260)
+        title="What if: power at the observed effect over n", width="container", height=240,
+        autosize=FIT_X)
 
 
 def power_grid(n_observed: int, n_required: int | None, *, points: int = 25) -> list[int]:
