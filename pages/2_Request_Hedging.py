@@ -175,9 +175,10 @@ def controls() -> Settings:
              "fan-out section hedges each sub-request after this delay.")
     percentile = right.number_input(
         "Hedge percentile", 0.0, 100.0, 95.0, 0.5, key="pct", bind="query-params",
-        format="%.1f", disabled=strategy != "percentile",
-        help="Running-percentile strategy: hedge when a request is slower than this "
-             "percentile of recent latencies (strictly between 0 and 100).")
+        format="%.1f",
+        help="Running-percentile strategy (shown above when chosen, and in the strategy "
+             "table): hedge when a request is slower than this percentile of recent "
+             "latencies (strictly between 0 and 100).")
     budget = left.slider(
         "Hedge budget (% of requests)", 0.0, 100.0, 100.0, 0.5, key="budget",
         bind="query-params",

@@ -39,7 +39,6 @@ def test_every_strategy(at: AppTest, strategy: str) -> None:
     at.selectbox(key="strategy").set_value(strategy).run()
     assert_clean(at)
     assert not at.error
-    assert at.number_input(key="pct").disabled is (strategy != "percentile")
     if strategy == "none":
         assert _metric(at, "Extra requests") == "0.0%"
 
@@ -75,10 +74,15 @@ def test_percentile_outside_open_interval(at: AppTest, value: float) -> None:
 
 def test_percentile_extremes_inside_interval(at: AppTest) -> None:
     at.selectbox(key="strategy").set_value("percentile").run()
+    at.number_input(key="n").set_value(3000).run()
     for value in (0.5, 99.5):
         at.number_input(key="pct").set_value(value).run()
         assert_clean(at)
         assert not at.error
+    # The percentile row of the strategy table follows the control.
+    table = at.dataframe[0].value
+    assert table.loc[table["strategy"] == "Running percentile", "median_delay_ms"].item() > \
+        2000
 
 
 def test_zero_budget_says_hedging_never_fires(at: AppTest) -> None:
