@@ -61,7 +61,11 @@ def latency_histogram(a_ms: np.ndarray, b_ms: np.ndarray, labels: tuple[str, str
     frame = histogram_frame({labels[0]: a_ms, labels[1]: b_ms}, bins=30, log=log and positive)
     return histogram(frame, title=title, x_title=x_title, y_title="share of problems",
                      log_x=log and positive, series_title="model",
-                     domain=list(labels)).properties(height=200, autosize=FIT_X)
+                     domain=list(labels)).encode(
+        # bars from zero up: with x and x2 set, Vega-Lite otherwise draws ranged bars of
+        # fixed thickness at the y value (thin dashes)
+        y2=alt.datum(0),
+    ).properties(height=200, autosize=FIT_X)
 
 
 def power_curve_chart(curve: pd.DataFrame, *, n_observed: int, n_required: int | None,

@@ -57,6 +57,7 @@ def test_latency_histogram_bins_both_models() -> None:
     assert sum(r["count"] for r in rows if r["series"] == "A") == 500
     assert spec["encoding"]["x"]["scale"]["type"] == "log"
     assert spec["encoding"]["x"]["title"] == "latency (ms)"
+    assert spec["encoding"]["y2"] == {"datum": 0}
     flat = latency_histogram(a - 1000, b, ("A", "B"), log=True).to_dict()
     assert "type" not in flat["encoding"]["x"].get("scale", {})
 
