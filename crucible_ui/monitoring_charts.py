@@ -57,7 +57,7 @@ def _markers(markers: pd.DataFrame, x: alt.X, y_title: str, y_format: str) -> al
     names = list(DETECTOR_NAMES.values())
     return alt.Chart(markers).mark_point(size=110, filled=True, opacity=0.95).encode(
         x=x,
-        y=alt.Y("value:Q", title=y_title),
+        y=alt.Y("value:Q", title=None),
         shape=alt.Shape("detector:N", title="alert from",
                         scale=alt.Scale(domain=names,
                                         range=[DETECTOR_SHAPES[k] for k in DETECTOR_NAMES]),
@@ -106,12 +106,11 @@ def monitoring_chart(series: pd.DataFrame, alerts: pd.DataFrame, *,
     accuracy = alt.layer(band, line, acc_markers).properties(
         title="Hourly accuracy, baseline band and alerts", height=height, width="container")
 
-    lat_long = series.melt(id_vars=["timestamp"], value_vars=["latency_p50_ms",
-                                                              "latency_p95_ms"],
-                           var_name="quantile", value_name="ms")
-    lat_long["quantile"] = lat_long["quantile"].map({"latency_p50_ms": "P50",
-                                                     "latency_p95_ms": "P95"})
-    latency_lines = alt.Chart(lat_long).mark_line(strokeWidth=1.5).encode(
+    latency_lines = base.transform_fold(
+        ["latency_p50_ms", "latency_p95_ms"], as_=["column", "ms"],
+    ).transform_calculate(
+        quantile="datum.column == 'latency_p50_ms' ? 'P50' : 'P95'",
+    ).mark_line(strokeWidth=1.5).encode(
         x=zoomed, y=alt.Y("ms:Q", title="latency (ms)"),
         color=alt.Color("quantile:N", title="latency",
                         scale=alt.Scale(domain=["P50", "P95"], range=[PALETTE[2], PALETTE[1]]),

@@ -28,7 +28,7 @@ from crucible_ui.layout import guarded, page_intro
 from crucible_ui.live import run_live
 from crucible_ui.monitoring_charts import monitoring_chart, series_frame, statistic_chart
 from crucible_ui.monitoring_upload import FORMAT_HELP, parse_monitoring_csv
-from crucible_ui.text import escape_markdown
+from crucible_ui.text import csv_safe, escape_markdown
 from crucible_ui.uploads import UploadError
 from crucible_ui.widgets import (
     download_buttons,
@@ -82,15 +82,56 @@ def cached_upload(data: bytes) -> pd.DataFrame:
     return parse_monitoring_csv(data)
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def cached_analysis(history: pd.DataFrame, config: MonitorConfig,
-                    metrics: tuple[str, ...]) -> dict[str, Any]:
-    """Every detector on the chosen metrics, the alert log, the advice and the band."""
+def analyze(history: pd.DataFrame, config: MonitorConfig,
+            metrics: tuple[str, ...]) -> dict[str, Any]:
+    """Every detector on the chosen metrics, the alert log, the advice, the baseline band
+    and the main chart's Vega-Lite spec."""
     results = run_all(history, config, metrics)
     alerts = alert_log(results)
+    series = series_frame(history, baseline_band(history))
+    base = history[history["period"] == "baseline"]
+    if "correct" in history.columns and history["correct"].notna().all():
+        p0 = float(base["correct"].sum() / base["queries"].sum())
+        hour_sd = float(np.sqrt(p0 * (1 - p0) / base["queries"].mean()))
+    else:
+        hour_sd = float(base["accuracy"].std(ddof=1))
     return {"results": results, "alerts": alerts, "advice": recommend(alerts, history),
-            "series": series_frame(history, baseline_band(history)),
-            "wilson": baseline_wilson(history)}
+            "wilson": baseline_wilson(history), "hour_sd": hour_sd,
+            "chart": monitoring_chart(series, alerts).to_dict()}
+
+
+def load_history(source: tuple[Any, ...]) -> pd.DataFrame:
+    """The history a source key names: ("sim", seed, kind, metric, size, start) or
+    ("upload", bytes)."""
+    if source[0] == "upload":
+        return cached_upload(source[1])
+    return cached_history(*source[1:])
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_analysis(source: tuple[Any, ...], config: MonitorConfig,
+                    metrics: tuple[str, ...]) -> dict[str, Any]:
+    """:func:`analyze` for one source and setting, cached."""
+    return analyze(load_history(source), config, metrics)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_stat_spec(source: tuple[Any, ...], config: MonitorConfig, metrics: tuple[str, ...],
+                     detector: str, metric: str) -> dict[str, Any] | None:
+    """The Vega-Lite spec of one detector's statistic chart, cached."""
+    result = cached_analysis(source, config, metrics)["results"].get((detector, metric))
+    if result is None or result.trace.empty:
+        return None
+    return statistic_chart(result.trace, detector=detector,
+                           metric_label=METRIC_LABELS[metric]).to_dict()
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_history_exports(source: tuple[Any, ...]) -> tuple[bytes, str]:
+    """The hourly data as formula-safe CSV bytes and JSON text, built once per source."""
+    history = load_history(source)
+    csv = csv_safe(history).to_csv(index=False).encode("utf-8")
+    return csv, history.to_json(orient="records", date_format="iso", indent=2)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -171,19 +212,13 @@ def _detector_controls() -> tuple[str, MonitorConfig, tuple[str, ...]]:
     return det, config, tuple(metrics or ("accuracy",))
 
 
-def _expected_rates(detector: str, config: MonitorConfig, history: pd.DataFrame,
+def _expected_rates(detector: str, config: MonitorConfig, hour_sd: float,
                     drop_points: float) -> None:
     """False-alarm spacing and detection delay of the current setting, from the ARL."""
     params = {"cusum": (config.k, config.h), "ewma": (config.lam, config.L),
               "proportion": (config.alpha,)}[detector]
     w = config.window_hours
-    base = history[history["period"] == "baseline"]
-    if "correct" in history.columns and history["correct"].notna().all():
-        p0 = float(base["correct"].sum() / base["queries"].sum())
-        per_window = float(base["queries"].mean()) * w
-        sd = np.sqrt(p0 * (1 - p0) / per_window)
-    else:
-        sd = float(base["accuracy"].std(ddof=1)) / np.sqrt(w)
+    sd = hour_sd / np.sqrt(w)
     shift = drop_points / 100 / sd if sd > 0 else 0.0
     cap = ARL_MAX_WINDOWS
     with st.spinner("Simulating run lengths…"):
@@ -257,24 +292,20 @@ def _test_panel(analysis: dict[str, Any], detector: str, metrics: tuple[str, ...
                                     "z": st.column_config.NumberColumn(format="%+.2f")})
 
 
-def _draw_view(slot: Any, analysis: dict[str, Any], detector: str, metric: str) -> None:
+def _draw_view(slot: Any, analysis: dict[str, Any], stat_spec: dict[str, Any] | None) -> None:
     with slot.container():
-        st.altair_chart(monitoring_chart(analysis["series"], analysis["alerts"]),
-                        width="stretch")
+        st.vega_lite_chart(analysis["chart"], width="stretch")
         st.caption("Top: each dot is one hour's accuracy; the shaded band is where it stays "
                    "95% of the time if nothing changed; markers show where detectors fired "
                    "(hover for the reason). Middle: hourly latency. Bottom: queries per hour; "
                    "drag across it to choose the time range of the panels above.")
-        result = analysis["results"].get((detector, metric))
-        if result is not None and not result.trace.empty:
-            st.altair_chart(statistic_chart(result.trace, detector=detector,
-                                            metric_label=METRIC_LABELS[metric]),
-                            width="stretch")
+        if stat_spec is not None:
+            st.vega_lite_chart(stat_spec, width="stretch")
             st.caption("The detector's running statistic per window; it alarms when the "
                        "line crosses the dashed threshold.")
 
 
-def _data_source() -> tuple[pd.DataFrame | None, dict[str, Any] | None, int]:
+def _data_source() -> tuple[bytes | None, int]:
     seed = seed_control()
     source = st.radio("Data", ["sim", "upload"], key="src", horizontal=True,
                       bind="query-params",
@@ -286,34 +317,35 @@ def _data_source() -> tuple[pd.DataFrame | None, dict[str, Any] | None, int]:
             st.info("Upload a file to run the detectors on it; the simulated data is shown "
                     "until then.")
         else:
+            data = upload.getvalue()
             try:
-                return cached_upload(upload.getvalue()), None, seed
+                cached_upload(data)
+                return data, seed
             except UploadError as exc:
                 st.error(f"Cannot use this file: {exc}", icon=":material/error:")
-    return None, None, seed
+    return None, seed
 
 
 @guarded
 def main() -> None:
     page_intro(TITLE, QUESTION, EXPLANATION)
-    uploaded, _, seed = _data_source()
+    uploaded, seed = _data_source()
     left, right = st.columns(2, gap="large")
     with left:
         scenario = _scenario_controls()
     with right:
         detector, config, metrics = _detector_controls()
     if uploaded is not None:
-        history = uploaded
-        st.success(f"Monitoring the uploaded file: {len(history):,} rows, the last 24 "
-                   "monitored as today.", icon=":material/upload_file:")
+        source: tuple[Any, ...] = ("upload", uploaded)
+        st.success(f"Monitoring the uploaded file: {len(load_history(source)):,} rows, the "
+                   "last 24 monitored as today.", icon=":material/upload_file:")
     else:
-        history = cached_history(seed, scenario["kind"], scenario["metric"],
-                                 scenario["size"], scenario["start"])
+        source = ("sim", seed, scenario["kind"], scenario["metric"], scenario["size"],
+                  scenario["start"])
+    analysis = cached_analysis(source, config, metrics)
     drop = scenario["size"] if scenario["metric"] == "accuracy" and scenario["size"] > 0 \
         else 3.0
-    _expected_rates(detector, config, history, drop)
-
-    analysis = cached_analysis(history, config, metrics)
+    _expected_rates(detector, config, analysis["hour_sd"], drop)
     chart_metric = "accuracy" if "accuracy" in metrics else metrics[0]
 
     st.subheader("Today against the baseline")
@@ -325,19 +357,25 @@ def main() -> None:
         speed = playback_speed_control(key="speed")
         if st.button("Start live replay", key="go", icon=":material/play_arrow:"):
             def draw(frame: LiveFrame) -> None:
-                partial = cached_analysis(frame.history, config, metrics)
-                _draw_view(view, partial, detector, chart_metric)
+                partial = analyze(frame.history, config, metrics)
+                result = partial["results"].get((detector, chart_metric))
+                spec = None if result is None or result.trace.empty else statistic_chart(
+                    result.trace, detector=detector,
+                    metric_label=METRIC_LABELS[chart_metric]).to_dict()
+                _draw_view(view, partial, spec)
                 with card.container():
                     st.caption(f"{frame.hours_seen} of 24 hours of today seen, "
                                f"{len(frame.alerts)} alerts so far.")
                     _recommendation_card(frame.recommendation)
 
-            run_live(iter_live(history, config), draw, progress=lambda f: f.hours_seen / 24,
-                     speed=speed, key="monitoring_live", batch_seconds=lambda f: 1.0,
+            run_live(iter_live(load_history(source), config), draw,
+                     progress=lambda f: f.hours_seen / 24, speed=speed,
+                     key="monitoring_live", batch_seconds=lambda f: 1.0,
                      label="Streaming today")
             return
         st.caption("Press Start to stream today; the full day is shown meanwhile.")
-    _draw_view(view, analysis, detector, chart_metric)
+    _draw_view(view, analysis,
+               cached_stat_spec(source, config, metrics, detector, chart_metric))
     with card.container():
         _recommendation_card(analysis["advice"])
 
@@ -352,8 +390,15 @@ def main() -> None:
                      column_config={"statistic": st.column_config.NumberColumn(format="%.2f"),
                                     "threshold": st.column_config.NumberColumn(format="%.2f")})
     download_buttons(alerts, "alert_log", key="alerts", label="alert log")
-    with st.expander("Hourly data"):
-        download_buttons(history, "monitoring_history", key="history", label="hourly data")
+    csv, json_text = cached_history_exports(source)
+    left, right = st.columns(2)
+    left.download_button("Download hourly data (CSV)", csv, file_name="monitoring_history.csv",
+                         mime="text/csv", key="history_csv", icon=":material/download:",
+                         on_click="ignore", width="stretch")
+    right.download_button("Download hourly data (JSON)", json_text,
+                          file_name="monitoring_history.json", mime="application/json",
+                          key="history_json", icon=":material/download:", on_click="ignore",
+                          width="stretch")
 
 
 main()
