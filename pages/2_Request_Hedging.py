@@ -38,6 +38,7 @@ from crucible_ui.hedging_charts import (
 from crucible_ui.hedging_charts import tradeoff_chart as build_tradeoff_chart
 from crucible_ui.layout import guarded, page_intro
 from crucible_ui.live import run_live
+from crucible_ui.text import csv_safe
 from crucible_ui.widgets import (
     download_buttons,
     metric_card,
@@ -115,7 +116,8 @@ def main_view(strategy: str, n: int, seed: int, delay: float, percentile: float,
         "stream": stream_chart(stream_frame(result)).to_dict(),
         "histogram": histogram_chart(result, summary).to_dict(),
         "bars": before_after_chart(before_after_frame(summary)).to_dict(),
-        "requests": result.frame(),
+        "requests_csv": csv_safe(result.frame()).to_csv(index=False).encode("utf-8"),
+        "requests_json": result.frame().to_json(orient="records", indent=1),
     }
 
 
@@ -152,6 +154,9 @@ def fanout_view(k: int, seed: int, delay: float, budget: float, hedges: int,
                      "latency_ms": float(np.quantile(sim.hedged_ms, q))})
     points = pd.DataFrame(rows)
     points.attrs["extra_requests_pct"] = sim.extra_requests_pct
+    prof = resolve_profile("support", slow)
+    points.attrs["one_p99_ms"] = fanout_latency_quantile(prof, 1, 0.99)
+    points.attrs["exact_p50_ms"] = fanout_latency_quantile(prof, k, 0.5)
     return curve, points, fanout_chart(curve, points).to_dict()
 
 
@@ -388,9 +393,8 @@ def fanout_section(s: Settings) -> None:
         "Lines are exact (P(max <= t) = F(t)^k); points are simulated at your k.")
     curve, points, spec = fanout_view(s.k, s.seed, s.delay, s.budget, s.hedges, s.slow)
     st.vega_lite_chart(spec, width="stretch")
-    prof = resolve_profile("support", s.slow)
-    one_p99 = prof.quantile(0.99)
-    many_p50 = fanout_latency_quantile(prof, s.k, 0.5)
+    one_p99 = points.attrs["one_p99_ms"]
+    many_p50 = points.attrs["exact_p50_ms"]
     pick = points.set_index(["quantile", "hedging"])["latency_ms"]
     cols = st.columns(3)
     with cols[0]:
@@ -460,8 +464,15 @@ def main() -> None:
     history_section(s, view["summary"])
     explanation_section()
     st.subheader("Data")
-    download_buttons(view["requests"], "hedging_requests", key="dl_req",
-                     label="per-request results")
+    left, right = st.columns(2)
+    left.download_button(
+        "Download per-request results (CSV)", view["requests_csv"],
+        file_name="hedging_requests.csv", mime="text/csv", key="dl_req_csv",
+        icon=":material/download:", on_click="ignore", width="stretch")
+    right.download_button(
+        "Download per-request results (JSON)", view["requests_json"],
+        file_name="hedging_requests.json", mime="application/json", key="dl_req_json",
+        icon=":material/download:", on_click="ignore", width="stretch")
 
 
 main()
