@@ -212,13 +212,18 @@ def generate_history(
 # Standardization
 
 
+def _baseline_mask(history: pd.DataFrame) -> np.ndarray:
+    """True for the baseline rows (a plain numpy comparison, cheaper than pandas')."""
+    return np.asarray(history["period"].to_numpy(dtype=object) == "baseline", dtype=bool)
+
+
 def _check_history(history: pd.DataFrame) -> None:
     if not isinstance(history, pd.DataFrame):
         raise ValueError("history must be a pandas DataFrame")
     for column in ("timestamp", "period"):
         if column not in history.columns:
             raise ValueError(f"history needs a {column!r} column")
-    base = history["period"] == "baseline"
+    base = _baseline_mask(history)
     if int(base.sum()) < 2:
         raise ValueError("history needs at least 2 baseline rows")
     if int((~base).sum()) < 1:
@@ -227,7 +232,8 @@ def _check_history(history: pd.DataFrame) -> None:
 
 def available_metrics(history: pd.DataFrame) -> list[str]:
     """The metrics with values in ``history`` (an uploaded file may lack some)."""
-    return [m for m in METRICS if m in history.columns and history[m].notna().all()]
+    return [m for m in METRICS if m in history.columns
+            and not np.isnan(history[m].to_numpy(dtype=float)).any()]
 
 
 def _seasonal_fit(log_values: np.ndarray, timestamps: pd.Series,
@@ -273,7 +279,7 @@ def standardize(history: pd.DataFrame, metric: str = "accuracy", *, window_hours
     name = require_choice("metric", metric, available_metrics(history))
     w = require_int("window_hours", window_hours, low=1, high=24 * 365)
     require_choice("scope", scope, SCOPES)
-    baseline = (history["period"] == "baseline").to_numpy()
+    baseline = _baseline_mask(history)
     monitored = np.ones(len(history), dtype=bool) if scope == "all" else ~baseline
     rows = np.flatnonzero(monitored)
     n_windows = len(rows) // w if len(rows) >= w else 0
@@ -325,7 +331,7 @@ def baseline_band(history: pd.DataFrame, *, confidence: float = 0.95) -> pd.Data
     Returns timestamp, lower, upper and the baseline accuracy p0."""
     _check_history(history)
     conf = require_float("confidence", confidence, low=0.5, high=1.0, high_open=True)
-    base = (history["period"] == "baseline").to_numpy()
+    base = _baseline_mask(history)
     zc = float(stats.norm.isf((1 - conf) / 2))
     if "correct" in history.columns and history["correct"].notna().all():
         p0 = float(history["correct"][base].sum() / history["queries"][base].sum())
@@ -394,12 +400,14 @@ def _alerts(detector: str, metric: str, trace: pd.DataFrame, reasons: list[str],
             worse: np.ndarray) -> pd.DataFrame:
     if not reasons:
         return pd.DataFrame(columns=ALERT_COLUMNS)
-    hits = trace[trace["alarm"]]
+    alarm = trace["alarm"].to_numpy(dtype=bool)
+    count = int(alarm.sum())
     return pd.DataFrame({
-        "time": hits["time"].to_numpy(), "detector": detector, "metric": metric,
-        "direction": np.where(worse[trace["alarm"].to_numpy()], "worse", "better"),
-        "statistic": hits["statistic"].to_numpy(dtype=float),
-        "threshold": hits["upper"].to_numpy(dtype=float), "reason": reasons,
+        "time": trace["time"].to_numpy()[alarm], "detector": [detector] * count,
+        "metric": [metric] * count,
+        "direction": np.where(worse[alarm], "worse", "better"),
+        "statistic": trace["statistic"].to_numpy(dtype=float)[alarm],
+        "threshold": trace["upper"].to_numpy(dtype=float)[alarm], "reason": reasons,
     }, columns=ALERT_COLUMNS)
 
 
@@ -425,7 +433,7 @@ def proportion_test(history: pd.DataFrame, *, metric: str = "accuracy", window_h
         history[count_col].notna().all()
     z_bad = std["z_bad"].to_numpy(dtype=float)
     if counted and len(std):
-        base = (history["period"] == "baseline").to_numpy()
+        base = _baseline_mask(history)
         x0 = float(history[count_col][base].sum())
         n0 = float(history["queries"][base].sum())
         x1 = std["value"].to_numpy(dtype=float) * std["n"].to_numpy(dtype=float)
