@@ -7,6 +7,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
@@ -53,10 +54,10 @@ def _side_by_side(fn: Callable[[], object], floor: Callable[[], object],
 
 
 def rows() -> list[Row]:
-    out = []
+    out: list[Row] = []
     for strategy in ("fixed", "percentile"):
-        seconds, floor, ratio = _side_by_side(lambda s=strategy: simulate(s, N, 1),
-                                              lambda: _numpy_floor(N, 2))
+        seconds, floor, ratio = _side_by_side(partial(simulate, strategy, N, 1),
+                                              partial(_numpy_floor, N, 2))
         out.append(Row("hedging", f"simulate {strategy}, 10^6 requests", seconds, "s", 0.5))
         out.append(Row("hedging", "  numpy floor beside it: 2 x 10^6 uniforms + 2 x 10^6 "
                                   "normals (primary + backup draws)", floor, "s"))
