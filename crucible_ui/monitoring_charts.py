@@ -57,7 +57,7 @@ def _markers(markers: pd.DataFrame, x: alt.X, y_title: str, y_format: str) -> al
     names = list(DETECTOR_NAMES.values())
     return alt.Chart(markers).mark_point(size=110, filled=True, opacity=0.95).encode(
         x=x,
-        y=alt.Y("value:Q", title=None),
+        y=alt.Y("value:Q", title=y_title),
         shape=alt.Shape("detector:N", title="alert from",
                         scale=alt.Scale(domain=names,
                                         range=[DETECTOR_SHAPES[k] for k in DETECTOR_NAMES]),
@@ -118,7 +118,7 @@ def monitoring_chart(series: pd.DataFrame, alerts: pd.DataFrame, *,
         tooltip=[alt.Tooltip("timestamp:T", title="hour", format="%a %d %b %H:%M"),
                  alt.Tooltip("quantile:N"), alt.Tooltip("ms:Q", title="ms", format=",.0f")])
     lat_markers = _markers(marker_frame(alerts, series, "latency_p95_ms", "latency_p95_ms"),
-                           zoomed, "latency P95 (ms)", ",.0f")
+                           zoomed, "latency (ms)", ",.0f")
     latency = alt.layer(latency_lines, lat_markers).resolve_scale(
         color="independent", shape="independent").properties(
         title="Latency per hour (ms)", height=int(height * 0.6), width="container")
