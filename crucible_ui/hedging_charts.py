@@ -129,20 +129,28 @@ def before_after_frame(summary: HedgingSummary) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def before_after_chart(frame: pd.DataFrame) -> alt.Chart:
-    """Grouped bars: P99 and P99.9 without and with hedging."""
-    return alt.Chart(frame).mark_bar().encode(
+def before_after_chart(frame: pd.DataFrame) -> alt.LayerChart:
+    """Grouped bars: P99 and P99.9 without and with hedging, the reduction in percent
+    written above each hedged bar."""
+    base = alt.Chart(frame).encode(
         x=alt.X("percentile:N", title=None, sort=["P99", "P99.9"]),
         xOffset=alt.XOffset("series:N", sort=list(SERIES)),
         y=alt.Y("latency_ms:Q", title="latency (ms)"),
+    )
+    bars = base.mark_bar().encode(
         color=alt.Color("series:N", title="latency", scale=alt.Scale(
             domain=list(SERIES), range=[PALETTE[3], PALETTE[0]]),
-            legend=alt.Legend(orient="bottom")),
+            legend=alt.Legend(orient="bottom", direction="vertical")),
         tooltip=[alt.Tooltip("percentile:N"), alt.Tooltip("series:N", title="latency"),
                  alt.Tooltip("latency_ms:Q", title="ms", format=",.0f"),
                  alt.Tooltip("reduction_pct:Q", title="reduction (%)", format=".1f")],
-    ).properties(title="Tail latency before and after hedging", width="container",
-                 height=340)
+    )
+    labels = base.transform_filter(f"datum.series == '{SERIES[1]}'").transform_calculate(
+        label="(datum.reduction_pct >= 0 ? '-' : '+') + "
+              "format(abs(datum.reduction_pct), '.0f') + '%'",
+    ).mark_text(dy=-8, fontWeight="bold").encode(text="label:N")
+    return cast(alt.LayerChart, alt.layer(bars, labels).properties(
+        title="Tail latency before and after hedging", width="container", height=340))
 
 
 def tradeoff_chart(curve: pd.DataFrame, *, current_delay_ms: float | None = None,

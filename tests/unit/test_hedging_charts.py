@@ -93,9 +93,12 @@ def test_marker_and_before_after_frames(run) -> None:
     p99 = frame[frame["percentile"] == "P99"]
     assert p99["reduction_pct"].iloc[0] == pytest.approx(summary.p99_reduction_pct)
     spec = before_after_chart(frame).to_dict()
-    assert spec["mark"]["type"] == "bar"
-    assert spec["encoding"]["color"]["scale"]["range"] == [PALETTE[3], PALETTE[0]]
-    assert spec["encoding"]["y"]["title"] == "latency (ms)"
+    assert _marks(spec) == ["bar", "text"]
+    bars, labels = spec["layer"]
+    assert bars["encoding"]["color"]["scale"]["range"] == [PALETTE[3], PALETTE[0]]
+    assert bars["encoding"]["y"]["title"] == "latency (ms)"
+    assert labels["encoding"]["text"]["field"] == "label"
+    assert {"filter": f"datum.series == '{SERIES[1]}'"} in labels["transform"]
 
 
 def test_tradeoff_chart_spec() -> None:
