@@ -22,12 +22,15 @@ TYPE_COLORS: dict[str, str] = {
     "confidence_updated": "#56B4E9", "alternative_rejected": "#D55E00",
     "step_completed": "#999999", "answer_committed": "#F0E442",
 }
+#: A five-pointed star as an SVG path in the unit square (Vega custom symbol shape).
+STAR = ("M0,-1L0.29,-0.4L0.95,-0.31L0.48,0.15L0.59,0.81L0,0.5L-0.59,0.81L-0.48,0.15"
+        "L-0.95,-0.31L-0.29,-0.4Z")
 TYPE_SHAPES: dict[str, str] = {
     "step_started": "triangle-right", "pattern_applied": "diamond",
     "hypothesis_formed": "circle", "constraint_evaluated": "square",
     "ambiguity_flagged": "triangle-up", "confidence_updated": "triangle-down",
     "alternative_rejected": "cross", "step_completed": "triangle-left",
-    "answer_committed": "stroke",
+    "answer_committed": STAR,
 }
 TYPE_LABELS: dict[str, str] = {t: t.replace("_", " ") for t in EVENT_TYPES}
 COLUMNS = ["id", "time_s", "type", "decision", "confidence", "alternatives", "chosen"]
@@ -55,7 +58,7 @@ def timeline_frame(trace: Trace, mask: np.ndarray | None = None,
     }, columns=COLUMNS)
 
 
-def timeline_chart(frame: pd.DataFrame, *, height: int = 340) -> alt.Chart:
+def timeline_chart(frame: pd.DataFrame, *, row_height: int = 30) -> alt.Chart:
     """Events along time, one row per type, colored and shaped by type, sized by the
     number of alternatives considered. A click selects an event (point selection
     ``pick`` on its id); dragging pans and the mouse wheel zooms the time axis."""
@@ -66,7 +69,8 @@ def timeline_chart(frame: pd.DataFrame, *, height: int = 340) -> alt.Chart:
     return alt.Chart(frame).mark_point(filled=True, opacity=0.9).encode(
         x=alt.X("time_s:Q", title="time since the trace started (s)",
                 scale=alt.Scale(zero=False, nice=False, padding=16)),
-        y=alt.Y("type:N", title=None, sort=domain, scale=alt.Scale(domain=domain)),
+        y=alt.Y("type:N", title=None, sort=domain, scale=alt.Scale(domain=domain),
+                axis=alt.Axis(labelOverlap=False)),
         color=alt.Color("type:N", title="event type",
                         scale=alt.Scale(domain=domain, range=[TYPE_COLORS[t]
                                                               for t in EVENT_TYPES]),
@@ -88,7 +92,7 @@ def timeline_chart(frame: pd.DataFrame, *, height: int = 340) -> alt.Chart:
         ],
     ).add_params(pick, zoom).properties(
         title="Reasoning timeline: click an event for its details", width="container",
-        height=height)
+        height=alt.Step(row_height))
 
 
 def uncertainty_frame(trace: Trace) -> pd.DataFrame:

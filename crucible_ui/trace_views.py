@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from crucible_mock.datasets import get_item
 from crucible_scenarios.trace import Trace, TraceFormatError, trace_from_dict
 from crucible_ui.text import escape_markdown
 from crucible_ui.trace_charts import TYPE_LABELS
@@ -88,12 +87,6 @@ def thin_mask(mask: np.ndarray, limit: int = MAX_CHART_POINTS,
     if keep is not None:
         out |= keep & mask
     return out
-
-
-def item_label(item_id: str) -> str:
-    """``math-001 · Ana buys ...`` for the problem picker."""
-    question = " ".join(get_item(item_id).question.split())
-    return f"{item_id} · {question[:70]}{'…' if len(question) > 70 else ''}"
 
 
 def event_label(trace: Trace, event_id: str) -> str:

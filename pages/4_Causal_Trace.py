@@ -4,7 +4,6 @@ the alternatives it rejected at each decision and how its confidence moved."""
 from __future__ import annotations
 
 import hashlib
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -36,7 +35,6 @@ from crucible_ui.trace_views import (
     event_label,
     event_table,
     exports,
-    item_label,
     read_trace_upload,
     thin_mask,
 )
@@ -126,9 +124,10 @@ def choose_trace() -> tuple[str, Trace]:
                            "upload a trace JSON (the format the JSON download writes).")
     left, mid, right = st.columns([3, 1, 1])
     item_id = left.selectbox(
-        "Problem", ITEMS, key="q", bind="query-params", format_func=item_label,
-        help="Any question of the mock datasets: math and code problems, medical "
-             "diagnoses, general knowledge. Type to search.") or ITEMS[0]
+        "Problem", ITEMS, key="q", bind="query-params",
+        help="The id of any question of the mock datasets: math (math-), code (code-), "
+             "medical diagnoses (med-) and general knowledge (gen-). Type to search; its "
+             "text is shown below.") or ITEMS[0]
     with mid:
         seed = seed_control()
     length = right.selectbox(
@@ -267,8 +266,7 @@ def detail(trace: Trace) -> str | None:
     if EVENT_KEY not in st.session_state and EVENT_KEY not in st.query_params:
         st.session_state[EVENT_KEY] = ids[default]
     chosen = st.selectbox("Event", ids, key=EVENT_KEY, bind="query-params",
-                          format_func=partial(event_label, trace),
-                          help="Click an event on the timeline, or pick it here.")
+                          help="Click an event on the timeline, or pick its id here.")
     if chosen is None:
         return None
     heading, body, alternatives, parents, children = detail_markdown(trace, chosen)
@@ -287,7 +285,7 @@ def detail(trace: Trace) -> str | None:
 
 def uncertainty(key: str, trace: Trace, threshold: float) -> None:
     """Confidence over the whole trace, with the threshold and ambiguity marks."""
-    st.vega_lite_chart(uncertainty_view(key, trace, threshold), width="stretch")
+    st.vega_lite_chart(uncertainty_view(key, trace, threshold), width="stretch", height=320)
     low = trace.low_confidence(threshold)
     flagged = sum(1 for e in trace.events if e.type == "ambiguity_flagged")
     st.caption(f"The line is the model's confidence in its current answer after each event "
@@ -318,7 +316,7 @@ def replay(trace: Trace, threshold: float) -> None:
                         f"{escape_markdown(event_label(partial, last.id))}")
             mask = thin_mask(np.ones(len(partial.events), dtype=bool))
             st.altair_chart(timeline_chart(timeline_frame(partial, mask, last.id),
-                                           height=300), width="stretch")
+                                           row_height=26), width="stretch")
             st.altair_chart(uncertainty_chart(uncertainty_frame(partial)[mask], threshold,
                                               height=200), width="stretch")
 
