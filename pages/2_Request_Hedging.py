@@ -74,6 +74,8 @@ FANOUT_KS = (1, 2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100)
 FANOUT_USER_REQUESTS = 2_000
 #: Arrival rate of the simulated stream when played live in real time.
 REQUESTS_PER_SECOND = 50.0
+#: Extra share of slow requests after the mid-run slow-down.
+SLOWDOWN_EXTRA = 0.3
 HISTORY_KEY = "hedging_history"
 HISTORY_LIMIT = 20
 
@@ -88,28 +90,32 @@ class Settings:
     budget: float
     hedges: int
     slow: float
+    slowdown: bool
     k: int
     n: int
     seed: int
     speed: float
 
-    def key(self) -> tuple[Any, ...]:
-        return (self.strategy, self.delay, self.percentile, self.budget, self.hedges,
-                self.slow, self.n, self.seed)
-
     def kwargs(self) -> dict[str, Any]:
         return {"delay_ms": self.delay, "percentile": self.percentile,
-                "budget": self.budget, "max_hedges": self.hedges, "slow_fraction": self.slow}
+                "budget": self.budget, "max_hedges": self.hedges, "slow_fraction": self.slow,
+                "shift": shift_of(self.n, self.slow, self.slowdown)}
+
+
+def shift_of(n: int, slow: float, slowdown: bool) -> tuple[int, float] | None:
+    """The mid-run slow-down: from request n/2 on, SLOWDOWN_EXTRA more slow requests."""
+    return (n // 2, min(1.0, slow + SLOWDOWN_EXTRA)) if slowdown else None
 
 
 # --- cached computations --------------------------------------------------------------
 
 @st.cache_data(max_entries=16, show_spinner="Simulating the requests…")
 def main_view(strategy: str, n: int, seed: int, delay: float, percentile: float,
-              budget: float, hedges: int, slow: float) -> dict[str, Any]:
+              budget: float, hedges: int, slow: float, slowdown: bool) -> dict[str, Any]:
     """The simulated stream, its summary, chart specs and per-request export."""
     result = simulate(strategy, n, seed, delay_ms=delay, percentile=percentile,
-                      budget=budget, max_hedges=hedges, slow_fraction=slow)
+                      budget=budget, max_hedges=hedges, slow_fraction=slow,
+                      shift=shift_of(n, slow, slowdown))
     summary = summarize(result, n_boot=200)
     return {
         "summary": summary,
@@ -123,10 +129,11 @@ def main_view(strategy: str, n: int, seed: int, delay: float, percentile: float,
 
 @st.cache_data(max_entries=16, show_spinner="Running every strategy on the same requests…")
 def comparison_view(n: int, seed: int, delay: float, percentile: float, budget: float,
-                    hedges: int, slow: float) -> pd.DataFrame:
+                    hedges: int, slow: float, slowdown: bool) -> pd.DataFrame:
     """Every strategy on the same primary draws."""
     return compare_strategies(n, seed, n_boot=100, delay_ms=delay, percentile=percentile,
-                              budget=budget, max_hedges=hedges, slow_fraction=slow)
+                              budget=budget, max_hedges=hedges, slow_fraction=slow,
+                              shift=shift_of(n, slow, slowdown))
 
 
 @st.cache_data(max_entries=16, show_spinner="Sweeping hedge delays…")
@@ -198,6 +205,12 @@ def controls() -> Settings:
         help="Share of requests drawn from the slow component of the latency mix "
              "(10% for the support chatbot). Raise it to see what happens when the "
              "whole service slows down.")
+    slowdown = right.toggle(
+        "Slow down halfway", value=False, key="slowdown", bind="query-params",
+        help=f"From the middle of the stream on, {SLOWDOWN_EXTRA:.0%} more requests are "
+             "slow: watch the running-percentile and adaptive strategies move their delay "
+             "(after a window of 1,000 requests) while a fixed delay hedges far more. "
+             "Applies to the stream and the strategy table.")
     n = left.number_input(
         "Requests", 1, INPUT_MAX_REQUESTS, 100, 100, key="n", bind="query-params",
         help=f"Simulated requests: up to {LIVE_MAX_REQUESTS:,} can be replayed as a live "
@@ -231,8 +244,8 @@ def controls() -> Settings:
         st.warning("The hedge budget is 0%: no request may send a backup, so hedging never "
                    "fires and the results equal no hedging.")
     return Settings(strategy=str(strategy), delay=delay_value, percentile=pct_value,
-                    budget=float(budget), hedges=int(hedges), slow=float(slow), k=int(k),
-                    n=n_value, seed=seed, speed=speed)
+                    budget=float(budget), hedges=int(hedges), slow=float(slow),
+                    slowdown=bool(slowdown), k=int(k), n=n_value, seed=seed, speed=speed)
 
 
 # --- sections -------------------------------------------------------------------------
@@ -298,7 +311,7 @@ def stream_section(s: Settings) -> dict[str, Any]:
                      f"Live replay is for up to {LIVE_MAX_REQUESTS:,} requests.")
     slots: list[Any] = [st.empty(), st.empty(), st.empty()]
     view = main_view(s.strategy, s.n, s.seed, s.delay, s.percentile, s.budget, s.hedges,
-                     s.slow)
+                     s.slow, s.slowdown)
     if live:
         batch = max(s.n // 20, 5)
         parts = iter_simulate(s.strategy, s.n, s.seed, batch_size=batch, **s.kwargs())
@@ -330,7 +343,7 @@ def before_after_section(s: Settings, view: dict[str, Any]) -> None:
     with right:
         st.markdown("**All strategies on the same requests**")
         table = comparison_view(s.n, s.seed, s.delay, s.percentile, s.budget, s.hedges,
-                                s.slow)
+                                s.slow, s.slowdown)
         shown = table[["strategy", "p50_ms", "p99_ms", "p999_ms", "p99_reduction_pct",
                        "p99_reduction_ci_low", "p99_reduction_ci_high",
                        "extra_requests_pct", "cost_overhead_pct", "median_delay_ms"]].copy()
@@ -414,12 +427,14 @@ def history_section(s: Settings, summary: Any) -> None:
     history: list[dict[str, Any]] = st.session_state.setdefault(HISTORY_KEY, [])
     row = {"strategy": s.strategy, "requests": s.n, "seed": s.seed, "delay_ms": s.delay,
            "percentile": s.percentile, "budget_pct": s.budget, "max_backups": s.hedges,
-           "slow_share": s.slow, "p99_ms": summary.quantiles["p99"],
+           "slow_share": s.slow, "slowdown_halfway": s.slowdown,
+           "p99_ms": summary.quantiles["p99"],
            "baseline_p99_ms": summary.baseline_quantiles["p99"],
            "p99_reduction_pct": summary.p99_reduction_pct,
            "extra_requests_pct": summary.extra_requests_pct}
-    if not history or {k: history[-1][k] for k in list(row)[:8]} != {
-            k: row[k] for k in list(row)[:8]}:
+    settings = list(row)[:9]
+    if not history or {k: history[-1].get(k) for k in settings} != {
+            k: row[k] for k in settings}:
         history.append(row)
         del history[:-HISTORY_LIMIT]
     with st.expander(f"Your runs this session ({len(history)}, last {HISTORY_LIMIT} kept)"):

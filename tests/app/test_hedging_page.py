@@ -57,6 +57,20 @@ def test_sliders_at_extremes(at: AppTest, key: str, values: list[float]) -> None
         assert not at.error, _texts(at, "error")
 
 
+def test_slowdown_halfway(at: AppTest) -> None:
+    at.number_input(key="n").set_value(4000).run()
+    before = _metric(at, "Extra requests")
+    at.toggle(key="slowdown").set_value(True).run()
+    assert_clean(at)
+    assert _metric(at, "Extra requests") != before
+    at.selectbox(key="strategy").set_value("percentile").run()
+    assert_clean(at)
+    assert at.session_state["hedging_history"][-1]["slowdown_halfway"] is True
+    at.segmented_control(key="speed").set_value("Instant").run()
+    at.button(key="play").click().run()
+    assert_clean(at)
+
+
 def test_zero_delay_is_refused_with_a_message(at: AppTest) -> None:
     at.slider(key="delay").set_value(0).run()
     assert_clean(at)
