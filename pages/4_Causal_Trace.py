@@ -23,7 +23,6 @@ from crucible_ui.live import run_live
 from crucible_ui.text import escape_markdown
 from crucible_ui.trace_charts import (
     PICK,
-    TYPE_LABELS,
     timeline_chart,
     timeline_frame,
     uncertainty_chart,
@@ -212,7 +211,6 @@ def filters() -> tuple[Filters, float]:
                                 "decision, reasoning or alternatives.")
     types = right.multiselect("Event types", list(EVENT_TYPES), default=list(EVENT_TYPES),
                               key="types", bind="query-params",
-                              format_func=TYPE_LABELS.get,
                               help="Show only these kinds of events.")
     left, right = st.columns(2)
     conf = left.slider("Confidence range", 0.0, 1.0, (0.0, 1.0), step=0.05, key="conf",
