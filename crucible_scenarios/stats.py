@@ -223,8 +223,20 @@ def power(effect: float, n: int, *, kind: str = "continuous", alpha: float = 0.0
     engine, extra = _power_engine(kind, paired)
     if not paired:
         extra = {"ratio": require_float("ratio", ratio, low=0.0, low_open=True)}
-    return float(engine.power(effect_value, nobs, level, alternative=_STATSMODELS_ALTERNATIVE[
-        alternative], **extra))
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        value = float(engine.power(effect_value, nobs, level,
+                                   alternative=_STATSMODELS_ALTERNATIVE[alternative], **extra))
+    if not math.isfinite(value) and abs(effect_value) * math.sqrt(nobs) > 8:
+        # the noncentral t distribution underflows at huge noncentrality: power is 1
+        # (or 0 for an effect against a one-sided alternative)
+        aligned = (alternative == "two-sided" or (alternative == "greater") == (
+            effect_value > 0))
+        return 1.0 if aligned else 0.0
+    return value
+
+
+_power_of = power  # ``required_sample_size`` has a ``power`` argument that shadows it
 
 
 def required_sample_size(effect: float, *, kind: str = "continuous", alpha: float = 0.05,
@@ -247,10 +259,19 @@ def required_sample_size(effect: float, *, kind: str = "continuous", alpha: floa
     if not paired:
         extra = {"ratio": 1.0}
     size_name = "nobs" if isinstance(engine, TTestPower) else "nobs1"
-    n = engine.solve_power(effect_size=effect_value, alpha=level, power=target,
-                           alternative=_STATSMODELS_ALTERNATIVE[alternative],
-                           **{size_name: None}, **extra)
-    return math.ceil(float(np.asarray(n).item()) - 1e-9)
+    smallest = 2  # the fewest items per group any of the tests can use
+    if _power_of(effect_value, smallest, kind=kind, alpha=level, paired=paired,
+                 alternative=alternative) >= target:
+        return smallest
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        n = engine.solve_power(effect_size=effect_value, alpha=level, power=target,
+                               alternative=_STATSMODELS_ALTERNATIVE[alternative],
+                               **{size_name: None}, **extra)
+    value = float(np.asarray(n).item())
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"effect {effect_value:g}: the power solver found no sample size")
+    return math.ceil(value - 1e-9)
 
 
 def power_curve(effect: float, ns: Sequence[int], *, kind: str, alpha: float = 0.05,

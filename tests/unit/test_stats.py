@@ -76,6 +76,13 @@ def test_required_sample_size_reaches_power_and_one_less_does_not() -> None:
         assert power(0.35, n - 1, kind=kind, paired=paired) < 0.8
 
 
+def test_huge_effects_need_the_smallest_sample() -> None:
+    for kind, paired in [("continuous", False), ("continuous", True), ("binary", False),
+                         ("binary", True)]:
+        assert required_sample_size(50.0, kind=kind, paired=paired) == 2
+        assert power(50.0, 2, kind=kind, paired=paired) >= 0.8
+
+
 def test_sample_size_rejects_bad_arguments() -> None:
     with pytest.raises(ValueError, match="effect"):
         required_sample_size(0.0)
