@@ -204,3 +204,15 @@ def test_hostile_text_in_an_upload_is_shown_escaped() -> None:
     at.selectbox(key="ev").set_value(doc["events"][0]["id"]).run()
     body = next(m.value for m in at.markdown if m.value.startswith("**Decision:**"))
     assert "\\<img" in body and "\\*\\*bold\\*\\*" in body and "\\[link\\]" in body
+
+
+def test_deep_link_with_filters_reproduces_the_matching_events() -> None:
+    at = open_page(PAGE, query={**INSTANT, "q": "math-003", "find": "step",
+                                "types": "hypothesis_formed", "low": "0.7"})
+    assert_clean(at)
+    assert not at.warning, [w.value for w in at.warning]
+    trace = generate_trace("math-003", 42)
+    matching = trace.search("step", ["hypothesis_formed"])
+    assert f"{len(matching)} of {len(trace.events)} events match" in _text(at)
+    assert [str(v) for v in at.dataframe[0].value["event"]] == [e.id for e in matching]
+    assert _metric(at, "Below threshold") == str(len(trace.low_confidence(0.7)))
