@@ -112,3 +112,13 @@ def test_click_an_event_on_the_timeline_opens_its_alternatives(page) -> None:  #
     charts = page.get_by_test_id("stVegaLiteChart")
     assert charts.count() >= 2
     save_screenshot(page, "trace-after-click", height=2400)
+
+
+def test_live_replay_plays_every_event(page) -> None:  # type: ignore[no-untyped-def]
+    open_trace(page)
+    n = len(generate_trace(PROBLEM, SEED).events)
+    page.get_by_role("button", name="Replay the trace").click()
+    page.get_by_text(f"{n} / {n}", exact=False).first.wait_for(state="visible")
+    wait_for_app(page)
+    assert page.get_by_text("Replaying: done").first.is_visible()
+    assert_no_exception(page)
