@@ -55,8 +55,8 @@ DEGRADED = {"accuracy": "Accuracy", "latency": "Latency", "cost": "Cost",
             "error_rate": "Error rate"}
 SIZE_UNITS = {"accuracy": "accuracy points lost", "latency": "% slower",
               "cost": "% more expensive", "error_rate": "error-rate points gained"}
-ARL_SIMS = 1000
-ARL_MAX_WINDOWS = 20_000
+ARL_SIMS = 500
+ARL_MAX_WINDOWS = 10_000
 QUERIES_PER_HOUR = 400
 
 
