@@ -9,7 +9,7 @@ from crucible_ui.registry import PageSpec, existing_pages
 
 st.set_page_config(
     page_title="Crucible Examples",
-    page_icon=":material/local_fire_department:",
+    page_icon="🔥",  # an emoji needs no icon font fetched from the internet
     layout="wide",
     initial_sidebar_state="auto",
 )

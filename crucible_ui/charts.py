@@ -9,6 +9,7 @@ the common forms of color blindness.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 import altair as alt
 import numpy as np
@@ -20,8 +21,13 @@ PALETTE: tuple[str, ...] = (
 )
 
 
+#: Size to the container's width only: "fit" squeezes title, axes and a bottom legend into
+#: the chart height and flattens the plot.
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+
+
 def _color(field: str | None, title: str | None = None,
-           domain: Sequence[str] | None = None) -> alt.Color | alt.Undefined:
+           domain: Sequence[str] | None = None) -> Any:
     if field is None:
         return alt.Undefined
     scale = alt.Scale(range=list(PALETTE)) if domain is None else alt.Scale(
@@ -62,8 +68,9 @@ def bar_with_error_bars(
     errors = base.mark_errorbar(ticks=True, thickness=2).encode(
         x=alt.X(f"{lower}:Q", title=value_title), x2=f"{upper}:Q",
     )
-    chart = alt.layer(bars, errors).properties(title=title, width="container")
-    return chart.properties(height=height) if height else chart
+    chart = cast(alt.LayerChart, alt.layer(bars, errors).properties(
+        title=title, width="container", autosize=FIT_WIDTH))
+    return cast(alt.LayerChart, chart.properties(height=height)) if height else chart
 
 
 def histogram_frame(
@@ -115,6 +122,7 @@ def histogram(
         x=alt.X("bin_start:Q", title=x_title, scale=x_scale),
         x2="bin_end:Q",
         y=alt.Y(f"{y_field}:Q", title=y_title, stack=None, axis=alt.Axis(format=y_format)),
+        y2=alt.datum(0),
         color=_color("series", series_title, domain),
         tooltip=[
             alt.Tooltip("series:N", title=series_title),
@@ -123,7 +131,7 @@ def histogram(
             alt.Tooltip("count:Q", title="count", format=","),
             alt.Tooltip("share:Q", title="share", format=".2%"),
         ],
-    ).properties(title=title, width="container")
+    ).properties(title=title, width="container", autosize=FIT_WIDTH)
 
 
 def line_with_band(
@@ -161,7 +169,8 @@ def line_with_band(
     line = base.mark_line(point=False).encode(
         y=alt.Y(f"{y}:Q", title=y_title), tooltip=tooltip,
     )
-    return alt.layer(band, line).properties(title=title, width="container")
+    return cast(alt.LayerChart, alt.layer(band, line).properties(
+        title=title, width="container", autosize=FIT_WIDTH))
 
 
 def heatmap(
@@ -184,9 +193,9 @@ def heatmap(
     return alt.Chart(df).mark_rect().encode(
         x=alt.X(f"{x}:{x_type}", title=x_title),
         y=alt.Y(f"{y}:{y_type}", title=y_title, sort="descending" if y_type == "O" else None),
-        color=alt.Color(f"{value}:Q", title=value_title, scale=alt.Scale(scheme=scheme),
+        color=alt.Color(f"{value}:Q", title=value_title, scale=alt.Scale(scheme=cast(Any, scheme)),
                         legend=alt.Legend(format=value_format)),
         tooltip=[alt.Tooltip(f"{x}:{x_type}", title=x_title),
                  alt.Tooltip(f"{y}:{y_type}", title=y_title),
                  alt.Tooltip(f"{value}:Q", title=value_title, format=value_format)],
-    ).properties(title=title, width="container")
+    ).properties(title=title, width="container", autosize=FIT_WIDTH)

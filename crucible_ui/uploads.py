@@ -96,3 +96,5 @@ def read_json_upload(data: bytes | Any, *, max_bytes: int = MAX_UPLOAD_BYTES) ->
         raise UploadError(
             f"The file is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
         ) from None
+    except RecursionError:
+        raise UploadError("The JSON is nested too deeply to read.") from None

@@ -29,6 +29,17 @@ CHROMIUM_ARGS = [
 ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 #: Browser console messages that say nothing about the app (Chromium's own noise).
 BENIGN_CONSOLE = ("favicon", "net::ERR_", "Download the React DevTools")
+#: On a deep link the frontend probes the page path as a base path first; those 404s are
+#: how it finds the server root.
+BENIGN_404_SUFFIXES = ("/_stcore/health", "/_stcore/host-config")
+
+
+def is_benign(message: object) -> bool:
+    """True for console errors that are browser or base-path-probing noise."""
+    text = message.text  # type: ignore[attr-defined]
+    url = (message.location or {}).get("url", "")  # type: ignore[attr-defined]
+    return any(b in text for b in BENIGN_CONSOLE) or (
+        "404" in text and url.endswith(BENIGN_404_SUFFIXES))
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
@@ -97,17 +108,29 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
+@pytest.fixture(scope="session")
+def warm_app(browser: object, app_url: str) -> str:
+    """The app URL after one visit to Home: until the entrypoint has run once the server
+    does not know the page paths, and a first deep link would show 'Page not found'."""
+    context = browser.new_context()  # type: ignore[attr-defined]
+    tab = context.new_page()
+    tab.goto(app_url)
+    tab.wait_for_selector(APP_IDLE, timeout=60_000)
+    context.close()
+    return app_url
+
+
 @pytest.fixture
-def page(browser: object, app_url: str, request: pytest.FixtureRequest) -> Iterator[object]:
+def page(browser: object, warm_app: str, request: pytest.FixtureRequest) -> Iterator[object]:
     """A fresh browser page; fails the test on any console error or page error."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
     tab = context.new_page()
     tab.set_default_timeout(30_000)
     problems: list[str] = []
     tab.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
-           if msg.type == "error" and not any(b in msg.text for b in BENIGN_CONSOLE) else None)
+           if msg.type == "error" and not is_benign(msg) else None)
     tab.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    tab.app_url = app_url
+    tab.app_url = warm_app
     yield tab
     if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
         save_screenshot(tab, f"failed-{request.node.name}")

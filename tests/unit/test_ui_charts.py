@@ -50,6 +50,7 @@ def test_histogram_uses_log_scale_when_asked() -> None:
     assert spec["mark"]["type"] == "bar"
     assert spec["encoding"]["x"]["scale"]["type"] == "log"
     assert spec["encoding"]["x"]["title"] == "latency (ms)"
+    assert spec["encoding"]["y2"] == {"datum": 0}  # bars rise from zero
 
 
 def test_line_with_band_layers_area_and_line() -> None:
