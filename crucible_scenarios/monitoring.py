@@ -186,6 +186,8 @@ def generate_history(
     root_n = np.sqrt(queries)
     p50 = _P50 * slowdown * np.exp(_P50_SE / root_n * rng.standard_normal(n))
     p95 = _P95 * slowdown * np.exp(_P95_SE / root_n * rng.standard_normal(n))
+    # Quantiles of one hour's sample are ordered; independent noise must not invert them.
+    p95 = np.maximum(p95, p50)
     tokens_out = rng.gamma(_TOKENS_OUT_SHAPE * queries,
                            _TOKENS_OUT_MEAN / _TOKENS_OUT_SHAPE * cost_factor)
     price = price_of(_MODEL)

@@ -621,8 +621,11 @@ def validate(config: Mapping[str, Any], n_queries: int = DEFAULT_QUERIES, seed: 
     outcomes = np.random.default_rng([seed, 4]).random(p.size) < p
     correct = int(outcomes.sum())
     low, high = proportion_confint(correct, n_queries, alpha=1 - confidence, method="wilson")
-    return ValidationResult(dict(config), correct, n_queries, correct / n_queries,
-                            float(low), float(high), expected_accuracy(config))
+    accuracy = correct / n_queries
+    # The Wilson bounds at 0 or n successes are exactly 0 or 1; clip rounding residue.
+    return ValidationResult(dict(config), correct, n_queries, accuracy,
+                            min(float(low), accuracy), max(float(high), accuracy),
+                            expected_accuracy(config))
 
 
 def regret(config: Mapping[str, Any]) -> float:
