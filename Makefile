@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_BASE := $(VENV)/.installed-base
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: run test test-fast bench load lint install clean
+.PHONY: run test test-fast fuzz bench load lint install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: $(STAMP_TEST)
 
 test-fast: $(STAMP_TEST)
 	$(BIN)/python -m pytest tests/unit tests/app
+
+fuzz: $(STAMP_TEST)
+	CRUCIBLE_FUZZ_COMBOS=200 CRUCIBLE_STATE_RERUNS=500 $(BIN)/python -m pytest \
+		tests/app/test_fuzz.py tests/app/test_session_state.py
 
 bench: $(STAMP_TEST)
 	$(BIN)/python -m bench
