@@ -97,4 +97,4 @@ def read_json_upload(data: bytes | Any, *, max_bytes: int = MAX_UPLOAD_BYTES) ->
             f"The file is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
         ) from None
     except RecursionError:
-        raise UploadError("The JSON is nested too deeply to read.") from None
+        raise UploadError("The file nests JSON arrays or objects too deeply to read.") from None

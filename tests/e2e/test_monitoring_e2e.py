@@ -24,6 +24,7 @@ def test_series_alerts_and_recommendation_render(page) -> None:  # type: ignore[
     _open(page)
     assert_no_exception(page)
     charts = page.locator(CHARTS)
+    charts.first.wait_for(state="attached", timeout=30_000)
     assert charts.count() >= 2
     charts.first.scroll_into_view_if_needed()
     assert charts.first.is_visible()

@@ -80,7 +80,7 @@ def test_read_json_upload_reports_position() -> None:
     assert read_json_upload(b'{"a": [1, 2]}') == {"a": [1, 2]}
     with pytest.raises(UploadError, match="line 2, column"):
         read_json_upload(b'{\n "a": }')
-    with pytest.raises(UploadError, match="nested too deeply"):
+    with pytest.raises(UploadError, match="nests JSON arrays or objects too deeply"):
         read_json_upload(b"[" * 100_000 + b"]" * 100_000)
 
 
