@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 
 from crucible_mock import MODELS
 from crucible_scenarios import ensemble, hedging, monitoring, monitoring_arl, optimization, stats
-from crucible_scenarios.trace import generate_trace
+from crucible_scenarios.trace import Trace, generate_trace
+from tests.unit.properties import exercises
 
 FAST = settings(max_examples=25, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])
@@ -23,6 +24,7 @@ seeds = st.integers(min_value=0, max_value=2**31 - 1)
 model_subsets = st.lists(st.sampled_from(list(MODELS)), min_size=1, max_size=5, unique=True)
 
 
+@exercises(ensemble.evaluate, ensemble.summarize)
 @FAST
 @given(models=model_subsets, voting=st.sampled_from(ensemble.VOTING_STRATEGIES),
        execution=st.sampled_from(ensemble.EXECUTION_STRATEGIES),
@@ -42,6 +44,7 @@ def test_ensemble_evaluate_invariants(models: list[str], voting: str, execution:
             assert summary[column].dropna().between(0, 1).all()
 
 
+@exercises(ensemble.independent_majority_accuracy)
 @FAST
 @given(accuracies=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=9))
 def test_condorcet_probability_is_a_probability(accuracies: list[float]) -> None:
@@ -49,6 +52,7 @@ def test_condorcet_probability_is_a_probability(accuracies: list[float]) -> None
     assert 0.0 <= p <= 1.0 + 1e-12
 
 
+@exercises(hedging.simulate, hedging.summarize)
 @FAST
 @given(strategy=st.sampled_from(hedging.STRATEGIES), n=st.integers(1, 3000), seed=seeds,
        delay=st.floats(10.0, 10_000.0), percentile=st.floats(1.0, 99.9),
@@ -69,6 +73,7 @@ def test_hedging_simulate_invariants(strategy: str, n: int, seed: int, delay: fl
     assert again.quantiles == summary.quantiles
 
 
+@exercises(hedging.hedged_latency_quantile, hedging.resolve_profile)
 @FAST
 @given(delay=st.floats(1.0, 20_000.0), q=st.floats(0.01, 0.999))
 def test_hedged_quantile_never_exceeds_the_unhedged_one(delay: float, q: float) -> None:
@@ -77,6 +82,7 @@ def test_hedged_quantile_never_exceeds_the_unhedged_one(delay: float, q: float) 
     assert 0 < hedged <= plain * (1 + 1e-9)
 
 
+@exercises(stats.power, stats.required_sample_size)
 @FAST
 @given(effect=st.floats(0.05, 3.0), n=st.integers(2, 5000),
        alpha=st.sampled_from([0.01, 0.05, 0.1]))
@@ -88,6 +94,7 @@ def test_power_is_a_probability_and_sample_size_reaches_it(effect: float, n: int
     assert stats.power(effect, needed, kind="continuous", alpha=alpha) >= 0.8 - 1e-6
 
 
+@exercises(stats.compare)
 @FAST
 @given(a=st.lists(st.floats(-1e3, 1e3), min_size=3, max_size=40),
        b=st.lists(st.floats(-1e3, 1e3), min_size=3, max_size=40), paired=st.booleans())
@@ -116,6 +123,7 @@ def test_compare_binary_paired(a: list[bool], seed: int) -> None:
     assert 0.0 <= result.estimate_a <= 1.0 and 0.0 <= result.estimate_b <= 1.0
 
 
+@exercises(generate_trace, Trace.validate, Trace.to_json)
 @FAST
 @given(seed=seeds, category=st.sampled_from(["medical", "math", "general", "code"]),
        index=st.integers(0, 5))
@@ -130,6 +138,7 @@ def test_generated_traces_are_valid_and_deterministic(seed: int, category: str,
     assert generate_trace(item, seed).to_json() == trace.to_json()
 
 
+@exercises(monitoring.generate_history, monitoring.cusum, monitoring.ewma)
 @FAST
 @given(seed=seeds, days=st.integers(2, 40), accuracy=st.floats(0.5, 0.99),
        k=st.floats(0.1, 2.0), h=st.floats(1.0, 8.0), lam=st.floats(0.05, 1.0),
@@ -145,6 +154,7 @@ def test_monitoring_detectors_invariants(seed: int, days: int, accuracy: float, 
         assert set(result.alerts["time"]) <= set(history["timestamp"]) or result.alerts.empty
 
 
+@exercises(monitoring_arl.average_run_length)
 @FAST
 @given(detector=st.sampled_from(["cusum", "ewma"]), shift=st.floats(0.0, 3.0),
        seed=seeds, two_sided=st.booleans())
@@ -159,6 +169,7 @@ def test_average_run_length_is_positive_and_deterministic(detector: str, shift: 
     assert again.arl == result.arl
 
 
+@exercises(optimization.validate, optimization.regret)
 @FAST
 @given(temperature=st.floats(0.0, 2.0), max_tokens=st.integers(100, 2000),
        few_shot=st.integers(0, 10), seed=seeds, n=st.integers(1, 200))
