@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -73,8 +73,9 @@ def normalize_answer(raw: str | None, options: tuple[str, ...] = ()) -> str | No
     Whitespace is collapsed and case ignored. With ``options`` (a multiple-choice item),
     an option letter ("B"), a lettered option ("B) Text") or the option text in any case
     all map to the option's text as written in ``options``; text that matches no option
-    is kept case-folded. Without options the case-folded text is returned (a leading
-    "B) " is dropped). Empty or missing answers give None.
+    is kept case-folded. Without options the case-folded text is returned (leading
+    "B) " prefixes are dropped). Empty or missing answers give None. The result is a fixed
+    point: normalizing it again with the same options returns it unchanged.
     """
     if raw is None:
         return None
@@ -98,9 +99,10 @@ def normalize_answer(raw: str | None, options: tuple[str, ...] = ()) -> str | No
             if not rest and letter in letters:
                 return options[letters.index(letter)]
         return folded
-    match = _LETTER_PREFIX.match(text)
-    if match and match.group(2).strip():
-        return _fold(match.group(2))
+    # Every leading letter prefix goes ("A) B) x" -> "x"), so the canonical form is a fixed
+    # point: a normalized answer normalized again (as :func:`vote` does) is unchanged.
+    while (match := _LETTER_PREFIX.match(folded)) and match.group(2).strip():
+        folded = _fold(match.group(2))
     return folded
 
 
@@ -178,6 +180,8 @@ def default_weights(models: Sequence[str | ModelProfile]) -> dict[str, float]:
     """Each known model's default vote weight: the log-odds of its historical accuracy,
     log(p / (1 - p)) (Nitzan-Paroush optimal weights for independent voters). Models
     not in the catalogue are left out (their weight defaults to 1)."""
+    if isinstance(models, str) or not isinstance(models, Iterable):
+        raise ValueError(f"models must be a list of model keys, got {models!r}")
     out: dict[str, float] = {}
     for model in models:
         profile = model if isinstance(model, ModelProfile) else MODELS.get(model)
@@ -247,6 +251,8 @@ def vote(responses: Sequence[Any], strategy: str, *,
     then the earlier response.
     """
     require_choice("strategy", strategy, VOTING_STRATEGIES)
+    if isinstance(responses, str | bytes | Mapping) or not isinstance(responses, Iterable):
+        raise ValueError(f"responses must be a sequence of responses, got {responses!r}")
     opts = tuple(options)
     usable = []
     for response in responses:
@@ -473,6 +479,8 @@ def run_query(question: QuestionItem, models: Sequence[str | ModelProfile], voti
         execution, timeout_ms, threshold, correlation)
     if not isinstance(question, QuestionItem):
         raise ValueError(f"question must be a QuestionItem, got {type(question).__name__}")
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     profiles = _profiles(models)
     batch = _simulate(profiles, [question], rng, execution, timeout_ms, correlation)
     weight = _weight_vector(batch.keys, weights)
@@ -532,6 +540,10 @@ _WORD = re.compile(r"[a-z]{4,}")
 def shared_words(text: str, item: QuestionItem) -> list[str]:
     """The words of four letters or more that ``text`` shares with ``item``'s question
     and options (case-folded, sorted)."""
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a string, got {type(text).__name__}")
+    if not isinstance(item, QuestionItem):
+        raise ValueError(f"item must be a QuestionItem, got {type(item).__name__}")
     words = set(_WORD.findall(text.casefold()))
     item_words = set(_WORD.findall(" ".join([item.question, *item.options]).casefold()))
     return sorted(words & item_words)
@@ -669,6 +681,8 @@ def summarize(df: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
         n = len(group)
         k = int(group["correct"].sum())
         low, high = proportion_confint(k, n, alpha=1 - level, method="wilson")
+        # the Wilson interval always holds k / n; rounding can leave it a hair outside
+        low, high = min(float(low), k / n), max(float(high), k / n)
         answered = int((~group["abstained"]).sum())
         latency = group["latency_ms"].to_numpy(float)
         rows.append({
@@ -690,6 +704,9 @@ def summarize(df: pd.DataFrame, *, confidence: float = 0.95) -> pd.DataFrame:
 def pareto_frontier(summary: pd.DataFrame) -> pd.Series:
     """True for each strategy that no other strategy beats on both accuracy and mean cost
     (at least as accurate and as cheap, and strictly better on one)."""
+    missing = {"accuracy", "mean_cost_usd"} - set(summary.columns)
+    if missing:
+        raise ValueError(f"summary lacks columns {sorted(missing)}")
     acc = summary["accuracy"].to_numpy(float)
     cost = summary["mean_cost_usd"].to_numpy(float)
     better_eq = (acc[None, :] >= acc[:, None]) & (cost[None, :] <= cost[:, None])
@@ -744,6 +761,8 @@ def independent_majority_accuracy(accuracies: Sequence[float]) -> float:
     Poisson-binomial distribution (``scipy.stats.poisson_binom``); the result is
     P(X > n / 2), Condorcet's jury theorem made exact for unequal voters.
     """
+    if isinstance(accuracies, str) or not isinstance(accuracies, Iterable):
+        raise ValueError(f"accuracies must be a sequence of probabilities, got {accuracies!r}")
     ps = np.asarray([require_float("accuracies", p, low=0.0, high=1.0) for p in accuracies],
                     dtype=float)
     if ps.size == 0:
@@ -784,6 +803,9 @@ def paired_comparison(df: pd.DataFrame, a: str, b: str) -> PairedComparison:
     frame are equally accurate on the same questions."""
     from statsmodels.stats.contingency_tables import mcnemar
 
+    missing = {"strategy", "correct"} - set(df.columns)
+    if missing:
+        raise ValueError(f"df lacks columns {sorted(missing)}")
     left = df.loc[df["strategy"] == a, "correct"].to_numpy(bool)
     right = df.loc[df["strategy"] == b, "correct"].to_numpy(bool)
     if left.size == 0 or right.size == 0:

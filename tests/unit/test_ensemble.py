@@ -13,6 +13,7 @@ import pytest
 from crucible_mock import MODELS
 from crucible_mock.datasets import OPTION_LETTERS, get_bank, get_item
 from crucible_mock.models import phrase_answer
+from crucible_scenarios import ensemble as ens
 from crucible_scenarios.ensemble import (
     EXECUTION_STRATEGIES,
     VOTING_STRATEGIES,
@@ -382,3 +383,37 @@ def test_stand_in_question_is_the_closest_medical_item_or_a_hashed_one() -> None
     with pytest.raises(ValueError, match="text"):
         stand_in_question("   ")
     assert OPTION_LETTERS.startswith("ABCD")
+
+
+# --- regressions: argument checks and invariants ---------------------------------------------
+
+def test_normalized_answers_are_fixed_points_of_normalization() -> None:
+    # "a) b) x" used to become "b) x", which normalized again to "x"
+    assert ens.normalize_answer("a) b) x") == "x"
+    assert ens.normalize_answer(ens.normalize_answer("A) B) Yes")) == "yes"
+    assert ens.normalize_answer("a) a)") == "a)"
+
+
+def test_bad_containers_raise_value_errors_naming_them() -> None:
+    with pytest.raises(ValueError, match="responses"):
+        ens.vote(None, "majority")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="models"):
+        ens.default_weights("gpt-4")  # a string used to be read as a list of letters
+    with pytest.raises(ValueError, match="accuracies"):
+        ens.independent_majority_accuracy(None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="summary"):
+        ens.pareto_frontier(pd.DataFrame({"x": [1.0]}))
+    with pytest.raises(ValueError, match="df"):
+        ens.paired_comparison(pd.DataFrame({"x": [1.0]}), "a", "b")
+    with pytest.raises(ValueError, match="text"):
+        ens.shared_words(5, get_bank("medical")[0])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="rng"):
+        ens.run_query(get_bank("medical")[0], ["gpt-4"], "majority", "parallel",
+                      3)  # type: ignore[arg-type]
+
+
+def test_summary_interval_holds_the_accuracy_of_a_perfect_single_answer() -> None:
+    # Wilson's upper bound for 1 of 1 at 75% used to round to 0.9999999999999999 < 1.0
+    df = ens.evaluate(["gpt-4"], "majority", "parallel", 1, 0)
+    row = ens.summarize(df, confidence=0.75).iloc[0]
+    assert row["ci_low"] <= row["accuracy"] <= row["ci_high"]
