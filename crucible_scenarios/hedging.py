@@ -115,7 +115,9 @@ class HedgingResult:
 
     def prefix(self, m: int) -> HedgingResult:
         """The first ``m`` requests: every strategy is causal (a request's delay and token
-        depend only on earlier requests), so this is the state of the run after m."""
+        depend only on earlier requests), so this is the state of the run after m
+        (1 <= m <= n_requests)."""
+        m = require_int("m", m, low=1, high=self.n_requests)
         arrays = {f.name: getattr(self, f.name)[:m] for f in fields(self)
                   if isinstance(getattr(self, f.name), np.ndarray)}
         return replace(self, **arrays)
@@ -219,6 +221,11 @@ def apply_budget(wants: np.ndarray, budget: float | None, *, window: int = BUDGE
     the global index of ``wants[0]`` and must be a multiple of ``window``.
     """
     wants = np.asarray(wants, dtype=bool)
+    if wants.ndim != 1:
+        raise ValueError(f"wants must be one-dimensional, got shape {wants.shape}")
+    budget = _check_budget(budget)
+    window = require_int("window", window, low=1)
+    offset = require_int("offset", offset, low=0)
     if budget is None:
         return wants
     if offset % window:
@@ -457,6 +464,8 @@ def summarize(result: HedgingResult, *, n_boot: int = 200, seed: int = 0,
     """
     n_boot = require_int("n_boot", n_boot, low=0, high=100_000)
     n = result.n_requests
+    if n == 0:
+        raise ValueError("result must hold at least one request")
     base = result.primary_ms
     final = result.final_ms
     quantiles = _quantile_dict(final)
@@ -533,11 +542,17 @@ def _mixture_sf(prof: LatencyProfile, t: np.ndarray) -> np.ndarray:
 def hedged_sf(profile: str | LatencyProfile, delay_ms: float, t_ms: np.ndarray | float, *,
               max_hedges: int = 1) -> np.ndarray:
     """P(min(X0, d + X1, ..., m d + Xm) > t) = S(t) * prod_j S(t - j d) for independent
-    draws X from the profile (S the profile's survival function, S(x) = 1 for x <= 0)."""
+    draws X from the profile (S the profile's survival function, S(x) = 1 for x <= 0).
+    ``t_ms`` is a time or an array of times (+inf allowed, NaN rejected)."""
     prof = resolve_profile(profile)
     delay = _check_delay(delay_ms)
     hedges = require_int("max_hedges", max_hedges, low=0, high=MAX_HEDGES)
-    t = np.asarray(t_ms, dtype=float)
+    try:
+        t = np.asarray(t_ms, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"t_ms must be a number or an array of numbers, got {t_ms!r}") from None
+    if np.isnan(t).any():
+        raise ValueError("t_ms must not hold NaN")
     value = _mixture_sf(prof, t)
     for j in range(1, hedges + 1):
         value = value * _mixture_sf(prof, t - j * delay)

@@ -4,12 +4,15 @@ token bucket, and the strategies' behaviour."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from scipy import integrate, stats
 
 from crucible_mock.latency import get_profile
 from crucible_mock.pricing import SUPPORT_TOKENS_IN, SUPPORT_TOKENS_OUT, query_cost
+from crucible_scenarios import hedging
 from crucible_scenarios.hedging import (
     ADAPTIVE_PERCENTILES,
     BUDGET_WINDOW,
@@ -331,3 +334,38 @@ def test_percentile_strategy_follows_a_shift_and_fixed_does_not() -> None:
     assert fixed.hedged[60_000:].mean() > 0.15
     with pytest.raises(ValueError, match="shift"):
         simulate("fixed", 100, 1, shift=(500, 0.2))
+
+
+# --- regressions: argument checks -------------------------------------------------------------
+
+def test_apply_budget_rejects_bad_arguments() -> None:
+    wants = np.ones(10, dtype=bool)
+    with pytest.raises(ValueError, match="window"):
+        hedging.apply_budget(wants, 10.0, window=0)  # was ZeroDivisionError
+    with pytest.raises(ValueError, match="window"):
+        hedging.apply_budget(wants, 10.0, window=-5)  # was IndexError
+    with pytest.raises(ValueError, match="budget"):
+        hedging.apply_budget(wants, float("nan"))  # was silently no hedging
+    with pytest.raises(ValueError, match="offset"):
+        hedging.apply_budget(wants, 50.0, offset=-100)
+    with pytest.raises(ValueError, match="wants"):
+        hedging.apply_budget(np.ones((2, 5), dtype=bool), 50.0)
+
+
+def test_prefix_and_summarize_reject_empty_or_negative_lengths() -> None:
+    result = hedging.simulate("fixed", 50, 0)
+    with pytest.raises(ValueError, match="m"):
+        result.prefix(-1)  # used to drop the last request silently
+    with pytest.raises(ValueError, match="m"):
+        result.prefix(0)  # its summary used to raise IndexError
+    with pytest.raises(ValueError, match="result"):
+        hedging.summarize(dataclasses.replace(
+            result, **{f.name: getattr(result, f.name)[:0] for f in dataclasses.fields(result)
+                       if isinstance(getattr(result, f.name), np.ndarray)}))
+
+
+def test_hedged_sf_rejects_nan_and_text_times() -> None:
+    with pytest.raises(ValueError, match="t_ms"):
+        hedging.hedged_sf("support", 100.0, float("nan"))  # used to return 1.0
+    with pytest.raises(ValueError, match="t_ms"):
+        hedging.hedged_sf("support", 100.0, "soon")  # type: ignore[arg-type]
