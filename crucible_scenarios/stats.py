@@ -134,6 +134,9 @@ def iter_experiment(
     fits in it); both models answer every problem in one ``ask_many`` call per batch, with
     correlated errors (``correlation``, the mock world's latent error correlation).
     """
+    for name, model in (("model_a", model_a), ("model_b", model_b)):
+        if not isinstance(model, ExperimentModel):
+            raise ValueError(f"{name} must be an ExperimentModel, got {type(model).__name__}")
     n = require_int("n_problems", n_problems, low=1, high=MAX_PROBLEMS)
     size = require_int("batch_size", batch_size, low=1)
     corr = require_float("correlation", correlation, low=0.0, high=1.0, high_open=True)
@@ -187,13 +190,20 @@ def run_experiment(
 def running_accuracy(df: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
     """Cumulative accuracy of each model after every problem with its Wilson score
     interval: columns problem, model ("A"/"B"), accuracy, lower, upper."""
+    alpha = require_float("alpha", alpha, low=0.0, high=1.0, low_open=True, high_open=True)
+    missing = {"a_correct", "b_correct"} - set(df.columns)
+    if missing:
+        raise ValueError(f"df lacks columns {sorted(missing)}")
     n = np.arange(1, len(df) + 1)
     frames = []
     for arm in ("a", "b"):
         hits = np.cumsum(df[f"{arm}_correct"].to_numpy(dtype=int))
         lower, upper = proportion_confint(hits, n, alpha=alpha, method="wilson")
-        frames.append(pd.DataFrame({"problem": n, "model": arm.upper(), "accuracy": hits / n,
-                                    "lower": lower, "upper": upper}))
+        accuracy = hits / n
+        # the Wilson interval always holds hits / n; rounding can leave it a hair outside
+        frames.append(pd.DataFrame({"problem": n, "model": arm.upper(), "accuracy": accuracy,
+                                    "lower": np.minimum(lower, accuracy),
+                                    "upper": np.maximum(upper, accuracy)}))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -227,6 +237,9 @@ def power(effect: float, n: int, *, kind: str = "continuous", alpha: float = 0.0
         warnings.simplefilter("ignore")
         value = float(engine.power(effect_value, nobs, level,
                                    alternative=_STATSMODELS_ALTERNATIVE[alternative], **extra))
+    if not math.isfinite(value) and kind == "continuous":
+        value = _t_power_by_tails(effect_value, nobs, level, paired, extra.get("ratio", 1.0),
+                                  alternative)
     if not math.isfinite(value) and abs(effect_value) * math.sqrt(nobs) > 8:
         # the noncentral t distribution underflows at huge noncentrality: power is 1
         # (or 0 for an effect against a one-sided alternative)
@@ -237,6 +250,34 @@ def power(effect: float, n: int, *, kind: str = "continuous", alpha: float = 0.0
 
 
 _power_of = power  # ``required_sample_size`` has a ``power`` argument that shadows it
+
+
+def _t_power_by_tails(effect: float, n: int, alpha: float, paired: bool, ratio: float,
+                      alternative: str) -> float:
+    """Power of the t-test as the two rejection tails of the noncentral t (df, delta as in
+    statsmodels), for when statsmodels returns NaN: scipy's ``nct`` can give NaN deep in
+    the tail on the side opposite to the effect. That tail is bounded by P(T < 0) = Phi(-delta)
+    (or P(T > 0) = Phi(delta)), so a NaN there below 1e-6 counts as 0."""
+    if paired:
+        df, delta = n - 1.0, effect * math.sqrt(n)
+    else:
+        df = n * (1 + ratio) - 2
+        delta = effect * math.sqrt(n * ratio / (1 + ratio))
+    tail_alpha = alpha / 2 if alternative == "two-sided" else alpha
+    crit = float(stats.t.isf(tail_alpha, df))
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        upper = float(stats.nct.sf(crit, df, delta))
+        lower = float(stats.nct.cdf(-crit, df, delta))
+    if not math.isfinite(upper) and stats.norm.cdf(delta) < 1e-6:
+        upper = 0.0
+    if not math.isfinite(lower) and stats.norm.cdf(-delta) < 1e-6:
+        lower = 0.0
+    if alternative == "greater":
+        return upper
+    if alternative == "less":
+        return lower
+    return upper + lower
 
 
 def required_sample_size(effect: float, *, kind: str = "continuous", alpha: float = 0.05,
@@ -398,7 +439,8 @@ def _as_array(name: str, values: object, kind: str) -> np.ndarray:
 
 def _wilson(successes: int, n: int, alpha: float) -> tuple[float, float]:
     lo, hi = proportion_confint(successes, n, alpha=alpha, method="wilson")
-    return float(lo), float(hi)
+    # the Wilson interval always holds successes / n; rounding can leave it a hair outside
+    return min(float(lo), successes / n), max(float(hi), successes / n)
 
 
 def newcombe_paired_interval(both: int, a_only: int, b_only: int, neither: int,
@@ -406,6 +448,12 @@ def newcombe_paired_interval(both: int, a_only: int, b_only: int, neither: int,
     """Confidence interval for p_B - p_A from paired binary data by Newcombe's hybrid score
     method with continuity-free Wilson limits and the phi correlation correction ("method
     10" of Newcombe, Stat Med 1998;17:2635-50). ``a_only`` = A right and B wrong."""
+    both, a_only, b_only, neither = (
+        require_int(name, value, low=0) for name, value in
+        (("both", both), ("a_only", a_only), ("b_only", b_only), ("neither", neither)))
+    alpha = require_float("alpha", alpha, low=0.0, high=1.0, low_open=True, high_open=True)
+    if both + a_only + b_only + neither == 0:
+        raise ValueError("both, a_only, b_only and neither must count at least one pair")
     n = both + a_only + b_only + neither
     p_b, p_a = (both + b_only) / n, (both + a_only) / n
     lo_b, hi_b = _wilson(both + b_only, n, alpha)
@@ -529,6 +577,11 @@ def rank_biserial(a: np.ndarray, b: np.ndarray, *, paired: bool) -> float:
     """Rank-biserial correlation of B against A: (T+ - T-) / (T+ + T-) over the ranks of the
     non-zero paired differences (Kerby 2014), or 2 U_B / (n_A n_B) - 1 for independent
     groups (U_B the Mann-Whitney statistic of B)."""
+    a = _as_array("a", a, "continuous")
+    b = _as_array("b", b, "continuous")
+    if paired and a.size != b.size:
+        raise ValueError(f"b must have as many items as a for a paired design "
+                         f"({b.size} != {a.size})")
     if paired:
         d = b - a
         d = d[d != 0]
@@ -881,6 +934,9 @@ def compare_many(groups: Mapping[str, Sequence[float] | np.ndarray], *, kind: st
     or Benjamini-Hochberg (``statsmodels.stats.multitest.multipletests``).
     """
     kind = require_choice("kind", kind, KINDS)
+    if not isinstance(groups, Mapping):
+        raise ValueError(f"groups must map configuration names to values, got "
+                         f"{type(groups).__name__}")
     method = require_choice("correction", correction, CORRECTIONS)
     level = require_float("alpha", alpha, low=0.0, high=0.5, low_open=True)
     if len(groups) < 3:
@@ -889,29 +945,41 @@ def compare_many(groups: Mapping[str, Sequence[float] | np.ndarray], *, kind: st
     values = list(arrays.values())
     if paired and len({v.size for v in values}) > 1:
         raise ValueError("groups must all have the same length for a paired design")
+    if len(arrays) < len(groups):
+        raise ValueError("groups must have distinct names")
     if min(v.size for v in values) < 3:
         raise ValueError("every group needs at least 3 items")
+    # With every observation tied (within each item, when paired) the rank and Cochran
+    # statistics are 0/0; no variation means nothing contradicts H0: statistic 0, p = 1.
+    no_variation = (np.all(np.ptp(np.column_stack(values), axis=1) == 0) if paired
+                    else np.ptp(np.concatenate(values)) == 0)
     if kind == "continuous":
         if paired:
-            res = stats.friedmanchisquare(*values)
-            name, reason, dof = ("Friedman test", "Repeated measures on the same items: a rank "
-                                 "test within items.", float(len(values) - 1))
+            test = stats.friedmanchisquare
+            name, reason = ("Friedman test", "Repeated measures on the same items: a rank "
+                            "test within items.")
         elif all(_shapiro_p(v) >= NORMALITY_ALPHA for v in values):
-            res = stats.f_oneway(*values)
+            test = stats.f_oneway
             name, reason = "one-way ANOVA", "Every group passes the Shapiro-Wilk check."
-            dof = float(len(values) - 1)
         else:
-            res = stats.kruskal(*values)
+            test = stats.kruskal
             name, reason = ("Kruskal-Wallis test", "At least one group fails the Shapiro-Wilk "
                             "check, so a rank test is used.")
-            dof = float(len(values) - 1)
-        stat, p = float(res.statistic), float(res.pvalue)
+        dof = float(len(values) - 1)
+        if no_variation:
+            stat, p = 0.0, 1.0
+        else:
+            res = test(*values)
+            stat, p = float(res.statistic), float(res.pvalue)
     elif paired:
-        q = cochrans_q(np.column_stack(values))
-        name, reason, stat, p = ("Cochran's Q test", "Paired binary outcomes of k "
-                                 "configurations on the same items.", float(q.statistic),
-                                 float(q.pvalue))
-        dof = float(q.df)
+        name, reason = ("Cochran's Q test", "Paired binary outcomes of k configurations on "
+                        "the same items.")
+        dof = float(len(values) - 1)
+        if no_variation:
+            stat, p = 0.0, 1.0
+        else:
+            q = cochrans_q(np.column_stack(values))
+            stat, p, dof = float(q.statistic), float(q.pvalue), float(q.df)
     else:
         counts = np.array([[v.sum(), v.size - v.sum()] for v in values])
         if np.any(counts.sum(0) == 0):

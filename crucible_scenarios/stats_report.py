@@ -16,7 +16,7 @@ from crucible_scenarios.stats import Comparison
 from crucible_scenarios.validation import require_choice
 
 FORMATS = ("markdown", "latex", "html", "json")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!~$])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|!~$&])")
 _LATEX_SPECIAL = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
@@ -25,7 +25,8 @@ _LATEX_SPECIAL = {
 
 
 def escape_markdown(text: str) -> str:
-    """Backslash-escape Markdown, inline-HTML and math characters."""
+    """Backslash-escape Markdown, inline-HTML, entity (``&``) and math characters, and join
+    lines with spaces, so the text renders literally inside one table cell or heading."""
     return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).splitlines()))
 
 

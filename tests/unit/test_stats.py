@@ -28,7 +28,7 @@ from crucible_scenarios.stats import (
     run_experiment,
     running_accuracy,
 )
-from crucible_scenarios.stats_report import escape_latex, report
+from crucible_scenarios.stats_report import escape_latex, escape_markdown, report
 
 
 def _binary_from_table(both: int, a_only: int, b_only: int, neither: int
@@ -442,3 +442,65 @@ def test_aa_experiments_reject_at_most_nominal_rate() -> None:
     print(f"A/A rejection: McNemar {binary / seeds:.2%}, latency {latency / seeds:.2%}")
     assert binary / seeds <= 0.065
     assert 0.035 <= latency / seeds <= 0.065
+
+
+# --- regressions: argument checks and degenerate data ----------------------------------------
+
+def test_rank_biserial_checks_its_samples() -> None:
+    assert rank_biserial([1.0, 2.0], [2.0, 4.0], paired=True) == 1.0  # lists used to fail
+    with pytest.raises(ValueError, match="b"):
+        rank_biserial(np.array([1.0, 2.0]), np.array([1.0, 2.0, 3.0]), paired=True)
+    with pytest.raises(ValueError, match="a"):
+        rank_biserial(np.array([]), np.array([1.0]), paired=False)  # used to return NaN
+
+
+def test_newcombe_paired_interval_checks_its_counts() -> None:
+    with pytest.raises(ValueError, match="at least one pair"):
+        newcombe_paired_interval(0, 0, 0, 0)  # was ZeroDivisionError
+    with pytest.raises(ValueError, match="both"):
+        newcombe_paired_interval(-1, 3, 2, 5)
+    with pytest.raises(ValueError, match="alpha"):
+        newcombe_paired_interval(1, 3, 2, 5, alpha=0)  # used to return (nan, nan)
+
+
+def test_running_accuracy_checks_alpha_and_holds_its_estimate() -> None:
+    df = pd.DataFrame({"a_correct": [False] * 3, "b_correct": [True] * 3})
+    with pytest.raises(ValueError, match="alpha"):
+        running_accuracy(df, alpha=0.0)  # used to give NaN bounds
+    with pytest.raises(ValueError, match="df"):
+        running_accuracy(df.drop(columns="a_correct"))  # was KeyError
+    run = running_accuracy(df, alpha=0.99609375)  # lower bound used to round above 0
+    assert (run["lower"] <= run["accuracy"]).all() and (run["accuracy"] <= run["upper"]).all()
+
+
+def test_experiment_rejects_arms_that_are_not_experiment_models() -> None:
+    with pytest.raises(ValueError, match="model_a"):
+        run_experiment("gpt-4", MODEL_B, 5, 0)  # type: ignore[arg-type]
+
+
+def test_compare_many_without_any_variation_gives_p_one() -> None:
+    same = {"a": [1.0, 1.0, 1.0], "b": [1.0, 1.0, 1.0], "c": [1.0, 1.0, 1.0]}
+    rows_tied = {"a": [1.0, 0.0, 1.0], "b": [1.0, 0.0, 1.0], "c": [1.0, 0.0, 1.0]}
+    for groups, kind, paired in ((same, "continuous", False), (rows_tied, "continuous", True),
+                                 (rows_tied, "binary", True)):
+        many = compare_many(groups, kind=kind, paired=paired)  # p used to be NaN
+        assert (many.statistic, many.p_value) == (0.0, 1.0)
+    with pytest.raises(ValueError, match="groups"):
+        compare_many(list(same.values()), kind="continuous")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="groups"):
+        compare_many({1: [1.0, 2.0, 3.0], "1": [2.0, 3.0, 4.0], "c": [1.0, 2.0, 5.0]},
+                     kind="continuous")
+
+
+def test_escape_markdown_escapes_entity_references() -> None:
+    # "&copy;" used to pass through and render as a copyright sign
+    assert escape_markdown("AT&T &copy;") == r"AT\&T \&copy;"
+
+
+def test_unpaired_power_is_finite_where_scipys_far_tail_is_nan() -> None:
+    # statsmodels returned NaN here: scipy's nct.cdf is NaN deep in the lower tail
+    df, delta = 49 * 6 - 2, math.sqrt(49 * 5 / 6)
+    upper = stats.nct.sf(stats.t.isf(0.0078125 / 2, df), df, delta)
+    value = power(1.0, 49, kind="continuous", alpha=0.0078125, ratio=5.0)
+    assert value == pytest.approx(upper, abs=1e-6)  # the lower tail is below Phi(-delta)
+    assert value >= power(1.0, 48, kind="continuous", alpha=0.0078125, ratio=5.0)
