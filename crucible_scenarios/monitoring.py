@@ -11,7 +11,7 @@ computed in :mod:`crucible_scenarios.monitoring_arl`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,7 +31,13 @@ from crucible_scenarios.monitoring_arl import (
     ewma_limit_factor,
     siegmund_arl,
 )
-from crucible_scenarios.validation import make_rng, require_choice, require_float, require_int
+from crucible_scenarios.validation import (
+    brief_repr,
+    make_rng,
+    require_choice,
+    require_float,
+    require_int,
+)
 
 __all__ = [
     "ARLResult",
@@ -225,6 +231,9 @@ def _check_history(history: pd.DataFrame) -> None:
     for column in ("timestamp", "period"):
         if column not in history.columns:
             raise ValueError(f"history needs a {column!r} column")
+    stamps = history["timestamp"]
+    if not pd.api.types.is_datetime64_any_dtype(stamps) or stamps.isna().any():
+        raise ValueError("history needs a complete datetime 'timestamp' column")
     base = _baseline_mask(history)
     if int(base.sum()) < 2:
         raise ValueError("history needs at least 2 baseline rows")
@@ -232,10 +241,47 @@ def _check_history(history: pd.DataFrame) -> None:
         raise ValueError("history needs at least one row after the baseline")
 
 
+def _numeric(history: pd.DataFrame, column: str) -> np.ndarray | None:
+    """The column as floats, or None when it is missing or holds anything else."""
+    if column not in history.columns:
+        return None
+    try:
+        return history[column].to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        return None
+
+
 def available_metrics(history: pd.DataFrame) -> list[str]:
-    """The metrics with values in ``history`` (an uploaded file may lack some)."""
-    return [m for m in METRICS if m in history.columns
-            and not np.isnan(history[m].to_numpy(dtype=float)).any()]
+    """The metrics with values in ``history`` (an uploaded file may lack some): the
+    columns of :data:`METRICS` that are present, numeric and free of NaN."""
+    if not isinstance(history, pd.DataFrame):
+        raise ValueError("history must be a pandas DataFrame")
+    out = []
+    for metric in METRICS:
+        values = _numeric(history, metric)
+        if values is not None and not np.isnan(values).any():
+            out.append(metric)
+    return out
+
+
+def _has_counts(history: pd.DataFrame, count_col: str = "correct") -> bool:
+    """True when ``count_col`` and ``queries`` are complete numeric counts with some
+    baseline queries, so a proportion can be pooled from them."""
+    counts, queries = _numeric(history, count_col), _numeric(history, "queries")
+    if counts is None or queries is None or np.isnan(counts).any() or np.isnan(queries).any():
+        return False
+    return bool(queries[_baseline_mask(history)].sum() > 0)
+
+
+def _require_accuracy(history: pd.DataFrame) -> bool:
+    """Whether accuracy comes from counts (True) or the accuracy column (False);
+    ``ValueError`` naming history when it has neither."""
+    if _has_counts(history):
+        return True
+    if "accuracy" in available_metrics(history):
+        return False
+    raise ValueError("history needs 'correct' and 'queries' counts or a complete numeric "
+                     "'accuracy' column")
 
 
 def _seasonal_fit(log_values: np.ndarray, timestamps: pd.Series,
@@ -289,12 +335,12 @@ def standardize(history: pd.DataFrame, metric: str = "accuracy", *, window_hours
         return pd.DataFrame(columns=["time", "start", "n", "value", "expected", "z",
                                      "z_bad"])
     idx = rows[: n_windows * w].reshape(n_windows, w)
-    queries = (history["queries"].to_numpy(dtype=float) if "queries" in history.columns
-               and history["queries"].notna().all() else np.ones(len(history)))
+    counted_queries = _numeric(history, "queries")
+    queries = (counted_queries if counted_queries is not None
+               and not np.isnan(counted_queries).any() else np.ones(len(history)))
     n = queries[idx].sum(axis=1)
     count_col, sign = _PROPORTION_METRICS.get(name, ("", 1.0))
-    has_counts = bool(count_col) and count_col in history.columns and \
-        history[count_col].notna().all() and "queries" in history.columns
+    has_counts = bool(count_col) and _has_counts(history, count_col)
     values = history[name].to_numpy(dtype=float)
     if has_counts:
         counts = history[count_col].to_numpy(dtype=float)
@@ -333,9 +379,10 @@ def baseline_band(history: pd.DataFrame, *, confidence: float = 0.95) -> pd.Data
     Returns timestamp, lower, upper and the baseline accuracy p0."""
     _check_history(history)
     conf = require_float("confidence", confidence, low=0.5, high=1.0, high_open=True)
+    counted = _require_accuracy(history)
     base = _baseline_mask(history)
     zc = float(stats.norm.isf((1 - conf) / 2))
-    if "correct" in history.columns and history["correct"].notna().all():
+    if counted:
         p0 = float(history["correct"][base].sum() / history["queries"][base].sum())
         half = zc * np.sqrt(p0 * (1 - p0) / history["queries"].to_numpy(dtype=float))
     else:
@@ -348,15 +395,19 @@ def baseline_band(history: pd.DataFrame, *, confidence: float = 0.95) -> pd.Data
 
 
 def baseline_wilson(history: pd.DataFrame, *, alpha: float = 0.05) -> tuple[float, float, float]:
-    """Pooled baseline accuracy and its Wilson score interval (statsmodels)."""
+    """Pooled baseline accuracy and its Wilson score interval (statsmodels) at level
+    1 - ``alpha`` (``alpha`` in (0, 1)); without counts, the mean hourly accuracy and its
+    Student t interval."""
     _check_history(history)
+    a = require_float("alpha", alpha, low=0.0, high=1.0, low_open=True, high_open=True)
+    counted = _require_accuracy(history)
     base = history["period"] == "baseline"
-    if "correct" in history.columns and history["correct"].notna().all():
+    if counted:
         x, n = int(history["correct"][base].sum()), int(history["queries"][base].sum())
-        low, high = proportion_confint(x, n, alpha=alpha, method="wilson")
+        low, high = proportion_confint(x, n, alpha=a, method="wilson")
         return x / n, float(low), float(high)
     acc = history["accuracy"][base].to_numpy(dtype=float)
-    half = float(stats.t.isf(alpha / 2, len(acc) - 1) * acc.std(ddof=1) / np.sqrt(len(acc)))
+    half = float(stats.t.isf(a / 2, len(acc) - 1) * acc.std(ddof=1) / np.sqrt(len(acc)))
     return float(acc.mean()), float(acc.mean() - half), float(acc.mean() + half)
 
 
@@ -431,8 +482,7 @@ def proportion_test(history: pd.DataFrame, *, metric: str = "accuracy", window_h
         if standardized is None else standardized
     name = str(metric)
     count_col, sign = _PROPORTION_METRICS.get(name, ("", 1.0))
-    counted = bool(count_col) and count_col in history.columns and \
-        history[count_col].notna().all()
+    counted = bool(count_col) and _has_counts(history, count_col)
     z_bad = std["z_bad"].to_numpy(dtype=float)
     if counted and len(std):
         base = _baseline_mask(history)
@@ -568,6 +618,14 @@ class MonitorConfig:
     scope: str = "today"
 
 
+def _config(config: MonitorConfig | None) -> MonitorConfig:
+    if config is None:
+        return MonitorConfig()
+    if not isinstance(config, MonitorConfig):
+        raise ValueError(f"config must be a MonitorConfig or None, got {type(config).__name__}")
+    return config
+
+
 def _run(history: pd.DataFrame, detector: str, metric: str, config: MonitorConfig,
          standardized: pd.DataFrame | None = None) -> DetectorResult:
     require_choice("detector", detector, DETECTORS)
@@ -585,20 +643,28 @@ def latency_drift(history: pd.DataFrame, detector: str = "cusum",
                   config: MonitorConfig | None = None) -> DetectorResult:
     """Latency drift: ``detector`` ("proportion", "cusum" or "ewma") on hourly latency
     P95, standardized on the log scale against the baseline's daily and weekly profile."""
-    return _run(history, detector, "latency_p95_ms", config or MonitorConfig())
+    return _run(history, detector, "latency_p95_ms", _config(config))
 
 
 def cost_drift(history: pd.DataFrame, detector: str = "cusum",
                config: MonitorConfig | None = None) -> DetectorResult:
     """Cost drift: ``detector`` on the cost per query, on the log scale."""
-    return _run(history, detector, "cost_per_query", config or MonitorConfig())
+    return _run(history, detector, "cost_per_query", _config(config))
 
 
 def run_all(history: pd.DataFrame, config: MonitorConfig | None = None,
             metrics: tuple[str, ...] | None = None) -> dict[tuple[str, str], DetectorResult]:
-    """Every detector on every available metric: {(detector, metric): result}."""
-    cfg = config or MonitorConfig()
-    names = [m for m in (metrics or METRICS) if m in available_metrics(history)]
+    """Every detector on every available metric: {(detector, metric): result}.
+    ``metrics`` (default: all of :data:`METRICS`) names the metrics to watch; those the
+    history lacks are skipped, names outside :data:`METRICS` are an error."""
+    cfg = _config(config)
+    _check_history(history)
+    wanted = list(metrics) if metrics else list(METRICS)
+    unknown = [m for m in wanted if not isinstance(m, str) or m not in METRICS]
+    if unknown:
+        raise ValueError(f"metrics has unknown metric {brief_repr(unknown[0])}; "
+                         f"choose from {list(METRICS)}")
+    names = [m for m in wanted if m in available_metrics(history)]
     std = {m: standardize(history, m, window_hours=cfg.window_hours, scope=cfg.scope)
            for m in names}
     return {(d, m): _run(history, d, m, cfg, std[m]) for d in DETECTORS for m in names}
@@ -606,6 +672,9 @@ def run_all(history: pd.DataFrame, config: MonitorConfig | None = None,
 
 def alert_log(results: dict[tuple[str, str], DetectorResult]) -> pd.DataFrame:
     """All alerts of ``results`` in one table, in time order."""
+    if not isinstance(results, Mapping) or not all(
+            isinstance(r, DetectorResult) for r in results.values()):
+        raise ValueError("results must be a mapping of DetectorResult (as run_all returns)")
     frames = [r.alerts for r in results.values() if len(r.alerts)]
     if not frames:
         return pd.DataFrame(columns=ALERT_COLUMNS)
@@ -647,6 +716,9 @@ def recommend(alerts: pd.DataFrame, history: pd.DataFrame, *, min_hours: int = 3
     _check_history(history)
     if not isinstance(alerts, pd.DataFrame) or not set(ALERT_COLUMNS) <= set(alerts.columns):
         raise ValueError(f"alerts must be a DataFrame with columns {ALERT_COLUMNS}")
+    require_int("min_hours", min_hours, low=0)
+    require_float("min_drop", min_drop, low=0.0, high=1.0)
+    counted = _require_accuracy(history)
     today = history[history["period"] != "baseline"]
     base = history[history["period"] == "baseline"]
     acc_alerts = alerts[(alerts["metric"] == "accuracy")
@@ -658,7 +730,6 @@ def recommend(alerts: pd.DataFrame, history: pd.DataFrame, *, min_hours: int = 3
     window = today[today["timestamp"] >= since - pd.Timedelta(hours=1)] if len(drop_alerts) \
         else today
     hours = len(window)
-    counted = "correct" in history.columns and history["correct"].notna().all()
     if counted:
         x1, n1 = int(window["correct"].sum()), int(window["queries"].sum())
         x0, n0 = int(base["correct"].sum()), int(base["queries"].sum())
@@ -728,7 +799,7 @@ def iter_live(history: pd.DataFrame, config: MonitorConfig | None = None, *,
     detector on the baseline plus today so far and yield the cumulative state."""
     _check_history(history)
     step = require_int("step_hours", step_hours, low=1, high=24)
-    cfg = config or MonitorConfig()
+    cfg = _config(config)
     base = int((history["period"] == "baseline").sum())
     total = len(history) - base
     seen = 0

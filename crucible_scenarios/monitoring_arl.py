@@ -8,12 +8,19 @@ time advances in blocks and only the runs that have not signalled yet are carrie
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import signal, stats
 
-from crucible_scenarios.validation import make_rng, require_choice, require_float, require_int
+from crucible_scenarios.validation import (
+    brief_repr,
+    make_rng,
+    require_choice,
+    require_float,
+    require_int,
+)
 
 ARL_DETECTORS = ("cusum", "ewma", "proportion")
 #: Default longest run simulated; a run still silent then is counted as censored.
@@ -45,9 +52,19 @@ class ARLResult:
 def ewma_limit_factor(lam: float, t: np.ndarray | int) -> np.ndarray:
     """The exact time-varying EWMA standard deviation factor
     sqrt(lam / (2 - lam) * (1 - (1 - lam)^(2 t))) for observation t = 1, 2, ...
-    (Montgomery, Introduction to Statistical Quality Control, eq. 9.26)."""
-    steps = np.asarray(t, dtype=float)
-    return np.sqrt(lam / (2.0 - lam) * (1.0 - (1.0 - lam) ** (2.0 * steps)))
+    (Montgomery, Introduction to Statistical Quality Control, eq. 9.26). ``lam`` must lie
+    in (0, 1] and every ``t`` be a finite number at least 1; the factor increases with t
+    towards its asymptote sqrt(lam / (2 - lam))."""
+    smoothing = require_float("lam", lam, low=0.0, high=1.0, low_open=True)
+    try:
+        steps = np.asarray(t, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"t must be a number or an array of numbers, got {brief_repr(t)}"
+                         ) from None
+    if steps.size and not (np.all(np.isfinite(steps)) and float(steps.min()) >= 1.0):
+        raise ValueError("t must hold finite observation numbers of at least 1")
+    return np.sqrt(smoothing / (2.0 - smoothing)
+                   * (1.0 - (1.0 - smoothing) ** (2.0 * steps)))
 
 
 def _check_params(detector: str, params: dict[str, float]) -> dict[str, float]:
@@ -136,15 +153,26 @@ def average_run_length(
 def siegmund_arl(k: float, h: float, shift: float, *, two_sided: bool = True) -> float:
     """Siegmund's (1985) approximation to the ARL of the tabular CUSUM:
     ARL = (exp(-2 D b) + 2 D b - 1) / (2 D^2) with D = shift - k and b = h + 1.166, and
-    1/ARL = 1/ARL+ + 1/ARL- for the two-sided scheme (Montgomery, section 9.1.4)."""
-    def one_side(delta: float) -> float:
-        d = delta - k
-        b = h + 1.166
-        if abs(d) < 1e-12:
-            return b * b
-        return float((np.exp(-2.0 * d * b) + 2.0 * d * b - 1.0) / (2.0 * d * d))
+    1/ARL = 1/ARL+ + 1/ARL- for the two-sided scheme (Montgomery, section 9.1.4).
+    ``k`` >= 0, ``h`` > 0 and ``shift`` must be finite; the result is positive and tends
+    to b^2 as shift approaches k (infinite when exp(-2 D b) overflows)."""
+    kk = require_float("k", k, low=0.0)
+    hh = require_float("h", h, low=0.0, low_open=True)
+    delta_mean = require_float("shift", shift)
+    b = hh + 1.166
 
-    upper = one_side(shift)
+    def one_side(delta: float) -> float:
+        d = delta - kk
+        x = 2.0 * d * b
+        if x < -700.0:  # exp(-x) overflows: the ARL is beyond any float
+            return math.inf
+        # exp(-x) + x - 1 cancels catastrophically for small x (and d^2 may underflow):
+        # there the ARL is b^2 times the series of 2 (exp(-x) + x - 1) / x^2.
+        if abs(x) < 1e-3:
+            return b * b * (1.0 - x / 3.0 + x * x / 12.0 - x**3 / 60.0)
+        return (math.expm1(-x) + x) / (2.0 * d * d)
+
+    upper = one_side(delta_mean)
     if not two_sided:
         return upper
-    return 1.0 / (1.0 / upper + 1.0 / one_side(-shift))
+    return 1.0 / (1.0 / upper + 1.0 / one_side(-delta_mean))

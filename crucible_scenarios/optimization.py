@@ -37,7 +37,14 @@ from scipy.special import expit
 from sklearn.exceptions import ConvergenceWarning
 from statsmodels.stats.proportion import proportion_confint
 
-from crucible_scenarios.validation import make_rng, require_choice, require_int
+from crucible_scenarios.validation import (
+    MAX_SEED,
+    brief_repr,
+    make_rng,
+    require_choice,
+    require_float,
+    require_int,
+)
 
 STRATEGIES: tuple[str, ...] = ("grid", "random", "bayesian")
 ACQUISITIONS: tuple[str, ...] = ("EI", "PI", "LCB", "gp_hedge")
@@ -123,7 +130,8 @@ class Dimension:
 
     def levels(self, k: int) -> list[Any]:
         """``k`` evenly spaced values covering the dimension (log-spaced on a log scale;
-        integers rounded and de-duplicated; categories: the first ``k``)."""
+        integers rounded and de-duplicated; categories: the first ``k``); ``k`` >= 1."""
+        k = require_int("k", k, low=1)
         if self.kind == "categorical":
             return list(self.categories[:k])
         if k == 1:
@@ -138,7 +146,9 @@ class Dimension:
         return [float(v) for v in values]
 
     def sample(self, rng: np.random.Generator, n: int) -> list[Any]:
-        """``n`` independent uniform draws (log-uniform on a log scale)."""
+        """``n`` independent uniform draws (log-uniform on a log scale); ``n`` >= 0."""
+        _check_rng(rng)
+        n = require_int("n", n, low=0)
         if self.kind == "categorical":
             return [self.categories[i] for i in rng.integers(0, len(self.categories), n)]
         if self.kind == "integer":
@@ -153,12 +163,21 @@ class Dimension:
         return [float(v) for v in rng.uniform(self.low, self.high, n)]
 
     def contains(self, value: Any) -> bool:
-        """True when ``value`` lies in the dimension (right type, within range)."""
+        """True when ``value`` lies in the dimension (right type, within range); False for
+        anything that is not a finite number of a numeric dimension."""
         if self.kind == "categorical":
-            return value in self.categories
-        if self.kind == "integer" and int(value) != value:
+            return isinstance(value, str) and value in self.categories
+        if isinstance(value, bool):
             return False
-        return bool(self.low <= float(value) <= self.high)
+        try:
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
+            return False
+        if not math.isfinite(number):
+            return False
+        if self.kind == "integer" and not number.is_integer():
+            return False
+        return bool(self.low <= number <= self.high)
 
     def to_skopt(self) -> Any:
         """The matching ``skopt.space`` dimension."""
@@ -209,13 +228,29 @@ class SearchSpace:
         raise KeyError(name)
 
     def sample(self, rng: np.random.Generator, n: int) -> list[dict[str, Any]]:
-        """``n`` configurations drawn uniformly (log-uniformly on log scales)."""
+        """``n`` configurations drawn uniformly (log-uniformly on log scales); ``n`` >= 0."""
+        _check_rng(rng)
+        n = require_int("n", n, low=0)
         columns = {d.name: d.sample(rng, n) for d in self.dimensions}
         return [{name: columns[name][i] for name in self.names} for i in range(n)]
 
     def contains(self, config: Mapping[str, Any]) -> bool:
         """True when ``config`` sets every dimension to a value inside it."""
+        if not isinstance(config, Mapping):
+            raise ValueError(f"config must be a mapping of dimension names to values, got "
+                             f"{type(config).__name__}")
         return all(d.name in config and d.contains(config[d.name]) for d in self.dimensions)
+
+
+def _check_rng(rng: object) -> None:
+    if not isinstance(rng, np.random.Generator):
+        raise ValueError(f"rng must be a numpy Generator, got {type(rng).__name__}")
+
+
+def _check_space(space: object) -> SearchSpace:
+    if not isinstance(space, SearchSpace):
+        raise ValueError(f"space must be a SearchSpace, got {type(space).__name__}")
+    return space
 
 
 def default_space() -> SearchSpace:
@@ -242,10 +277,10 @@ class GridPlan:
         return self.n_trials - self.size
 
 
-def grid_plan(space: SearchSpace, n_trials: int) -> GridPlan:
-    """The largest balanced grid within the budget: levels are added one dimension at a
-    time (always to the dimension with the fewest levels that can still grow) while the
-    product of levels stays within ``n_trials``."""
+def _grid_levels(space: SearchSpace, n_trials: int) -> dict[str, int]:
+    """Levels requested per dimension by the greedy growth of :func:`grid_plan` (before
+    integer rounding merges any)."""
+    _check_space(space)
     n_trials = require_int("n_trials", n_trials, low=1)
     levels = {d.name: 1 for d in space.dimensions}
     while True:
@@ -259,17 +294,26 @@ def grid_plan(space: SearchSpace, n_trials: int) -> GridPlan:
                 grown = True
                 break
         if not grown:
-            break
-    # integer rounding may merge levels: report the real count
-    real = {d.name: len(d.levels(levels[d.name])) for d in space.dimensions}
-    return GridPlan(real, math.prod(real.values()), n_trials)
+            return levels
+
+
+def grid_plan(space: SearchSpace, n_trials: int) -> GridPlan:
+    """The largest balanced grid within the budget: levels are added one dimension at a
+    time (always to the dimension with the fewest levels that can still grow) while the
+    product of levels stays within ``n_trials``. ``levels`` and ``size`` count the
+    distinct values :func:`grid_points` visits (rounding may merge integer levels)."""
+    requested = _grid_levels(space, n_trials)
+    real = {d.name: len(d.levels(requested[d.name])) for d in space.dimensions}
+    return GridPlan(real, math.prod(real.values()), int(n_trials))
 
 
 def grid_points(space: SearchSpace, n_trials: int) -> list[dict[str, Any]]:
     """The configurations of :func:`grid_plan`'s grid (Cartesian product of evenly spaced
-    levels), in lexicographic order."""
-    plan = grid_plan(space, n_trials)
-    axes = [d.levels(plan.levels[d.name]) for d in space.dimensions]
+    levels), in lexicographic order; there are exactly ``grid_plan(...).size`` of them."""
+    requested = _grid_levels(space, n_trials)
+    # The axes come from the requested counts: asking again for the merged count would
+    # space the integer levels differently and could merge some more.
+    axes = [d.levels(requested[d.name]) for d in space.dimensions]
     mesh = np.array(np.meshgrid(*[np.arange(len(a)) for a in axes], indexing="ij"))
     index = mesh.reshape(len(axes), -1).T
     return [{d.name: axes[j][int(row[j])] for j, d in enumerate(space.dimensions)}
@@ -293,7 +337,7 @@ class QuerySet:
 def make_queries(n: int, seed: int | np.random.Generator) -> QuerySet:
     """``n`` queries: 60% precise tasks, difficulty ~ N(0, 1), needed length log-normal
     with median 300 tokens (sigma 0.45)."""
-    n = require_int("n_queries", n, low=1, high=100_000)
+    n = require_int("n", n, low=1, high=100_000)
     rng = make_rng(seed)
     task = (rng.random(n) < 0.4).astype(np.int8)
     difficulty = rng.normal(0.0, 1.0, n)
@@ -303,11 +347,13 @@ def make_queries(n: int, seed: int | np.random.Generator) -> QuerySet:
 
 def tuning_queries(seed: int, n: int = DEFAULT_QUERIES) -> QuerySet:
     """The tuning set of a study: ``n`` queries from the study's seed."""
+    make_rng(seed)
     return make_queries(n, np.random.default_rng([seed, 1]))
 
 
 def holdout_queries(seed: int, n: int = DEFAULT_QUERIES) -> QuerySet:
     """Held-out queries, from a stream disjoint from :func:`tuning_queries`."""
+    make_rng(seed)
     return make_queries(n, np.random.default_rng([seed, 2]))
 
 
@@ -319,7 +365,13 @@ def reference_queries() -> QuerySet:
 
 def _param(config: Mapping[str, Any], name: str) -> float:
     value = config.get(name, DEFAULT_CONFIG[name])
-    return float(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be a number, got {brief_repr(value)}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be finite, got {number}")
+    return number
 
 
 def _probabilities(temperature: np.ndarray | float, max_tokens: np.ndarray | float,
@@ -343,7 +395,11 @@ def _probabilities(temperature: np.ndarray | float, max_tokens: np.ndarray | flo
 def success_probabilities(config: Mapping[str, Any], queries: QuerySet) -> np.ndarray:
     """Per-query probability that the mock model answers correctly under ``config``
     (the logistic model described in the module docstring); parameters missing from
-    ``config`` take their :data:`DEFAULT_CONFIG` values."""
+    ``config`` take their :data:`DEFAULT_CONFIG` values; each must be a finite number."""
+    if not isinstance(config, Mapping):
+        raise ValueError(f"config must be a mapping, got {type(config).__name__}")
+    if not isinstance(queries, QuerySet):
+        raise ValueError(f"queries must be a QuerySet, got {type(queries).__name__}")
     return _probabilities(_param(config, "temperature"), _param(config, "max_tokens"),
                           _param(config, "few_shot"), queries)
 
@@ -367,10 +423,21 @@ def objective(config: Mapping[str, Any], queries: QuerySet,
 def expected_accuracy_grid(temperature: np.ndarray, max_tokens: np.ndarray,
                            few_shot: np.ndarray) -> np.ndarray:
     """Expected accuracy on the reference population for many configurations at once
-    (three arrays of equal length), evaluated in chunks."""
-    t = np.asarray(temperature, dtype=float).ravel()
-    m = np.asarray(max_tokens, dtype=float).ravel()
-    k = np.asarray(few_shot, dtype=float).ravel()
+    (three arrays of equal length, finite values), evaluated in chunks."""
+    arrays = []
+    for name, values in (("temperature", temperature), ("max_tokens", max_tokens),
+                         ("few_shot", few_shot)):
+        try:
+            array = np.asarray(values, dtype=float).ravel()
+        except (TypeError, ValueError):
+            raise ValueError(f"{name} must be an array of numbers") from None
+        if not np.all(np.isfinite(array)):
+            raise ValueError(f"{name} must hold finite numbers only")
+        arrays.append(array)
+    t, m, k = arrays
+    if not t.size == m.size == k.size:
+        raise ValueError(f"temperature, max_tokens and few_shot must have equal lengths, "
+                         f"got {t.size}, {m.size} and {k.size}")
     queries = reference_queries()
     out = np.empty(t.size)
     chunk = 256
@@ -458,6 +525,8 @@ def _iter_rows(strategy: str, space: SearchSpace, n_trials: int, seed: int, *,
     """The trial rows so far (one growing list), after each trial."""
     _check(strategy, space, n_trials, seed, acquisition)
     n_queries = require_int("n_queries", n_queries, low=1, high=10_000)
+    if objective is not None and not callable(objective):
+        raise ValueError(f"objective must be callable, got {type(objective).__name__}")
     if objective is None:
         default = _default_objective(seed, n_queries)
 
@@ -467,7 +536,14 @@ def _iter_rows(strategy: str, space: SearchSpace, n_trials: int, seed: int, *,
         custom = objective
 
         def score_of(config: dict[str, Any], trial: int) -> float:
-            return float(custom(config))
+            try:
+                score = float(custom(config))
+            except (TypeError, ValueError, OverflowError):
+                raise ValueError("objective must return a number") from None
+            if not math.isfinite(score):
+                raise ValueError(f"objective returned {score} for {config}; scores must be "
+                                 "finite")
+            return score
 
     rows: list[dict[str, Any]] = []
     start = time.perf_counter()
@@ -527,8 +603,7 @@ def optimize(strategy: str, space: SearchSpace, n_trials: int, seed: int, *,
 def best_config(trials: pd.DataFrame, space: SearchSpace, *,
                 maximize: bool = True) -> dict[str, Any]:
     """The configuration of the best-scoring trial (first one on ties)."""
-    if trials.empty:
-        raise ValueError("trials is empty")
+    _check_trials(trials, space)
     scores = trials["score"].to_numpy(dtype=float)
     i = int(np.argmax(scores) if maximize else np.argmin(scores))
     config: dict[str, Any] = {}
@@ -537,6 +612,25 @@ def best_config(trials: pd.DataFrame, space: SearchSpace, *,
         config[dim.name] = (str(value) if dim.kind == "categorical" else
                             int(value) if dim.kind == "integer" else float(value))
     return config
+
+
+def _check_trials(trials: object, space: object) -> pd.DataFrame:
+    """``trials`` as a non-empty trial table with a score and a column per dimension."""
+    names = _check_space(space).names
+    if not isinstance(trials, pd.DataFrame):
+        raise ValueError(f"trials must be a DataFrame, got {type(trials).__name__}")
+    if trials.empty:
+        raise ValueError("trials is empty")
+    missing = [c for c in ["score", *names] if c not in trials.columns]
+    if missing:
+        raise ValueError(f"trials has no {missing[0]!r} column")
+    try:
+        scores = trials["score"].to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError("trials' score column must be numeric") from None
+    if not np.all(np.isfinite(scores)):
+        raise ValueError("trials' scores must be finite")
+    return trials
 
 
 # ---------------------------------------------------------------------- surrogate
@@ -559,6 +653,8 @@ def surrogate_surface(space: SearchSpace, trials: pd.DataFrame, x: str, y: str, 
     from skopt.space import Space
     from skopt.utils import cook_estimator
 
+    _check_trials(trials, space)
+    make_rng(seed)
     for label, name in (("x", x), ("y", y)):
         if name not in space.names:
             raise ValueError(f"{label} must be one of {space.names}, got {name!r}")
@@ -567,6 +663,13 @@ def surrogate_surface(space: SearchSpace, trials: pd.DataFrame, x: str, y: str, 
     resolution = require_int("resolution", resolution, low=2, high=100)
     if len(trials) < 2:
         raise ValueError("trials needs at least two rows to fit a surrogate")
+    if fixed is not None:
+        if not isinstance(fixed, Mapping):
+            raise ValueError(f"fixed must be a mapping, got {type(fixed).__name__}")
+        unset = [n for n in space.names if n not in (x, y)
+                 and (n not in fixed or not space[n].contains(fixed[n]))]
+        if unset:
+            raise ValueError(f"fixed must set {unset[0]!r} to a value inside its dimension")
     anchor = dict(fixed) if fixed is not None else best_config(trials, space)
     sk_space = Space([d.to_skopt() for d in space.dimensions])
     points = [[_plain(row[n]) for n in space.names] for _, row in trials.iterrows()]
@@ -614,8 +717,7 @@ def validate(config: Mapping[str, Any], n_queries: int = DEFAULT_QUERIES, seed: 
     (``statsmodels`` ``proportion_confint(method="wilson")``), plus its noise-free
     expected accuracy on the reference population."""
     n_queries = require_int("n_queries", n_queries, low=1, high=100_000)
-    if not 0.5 <= float(confidence) < 1.0:
-        raise ValueError(f"confidence must lie in [0.5, 1), got {confidence}")
+    confidence = require_float("confidence", confidence, low=0.5, high=1.0, high_open=True)
     queries = holdout_queries(seed, n_queries)
     p = success_probabilities(config, queries)
     outcomes = np.random.default_rng([seed, 4]).random(p.size) < p
@@ -644,7 +746,10 @@ def compare_strategies(space: SearchSpace, n_trials: int, seeds: Sequence[int], 
     best-so-far score across seeds, and the number of seeds with that trial (grid may use
     fewer trials than the budget).
     """
-    seeds = [int(s) for s in seeds]
+    try:
+        seeds = [require_int("seeds", s, low=0, high=MAX_SEED) for s in seeds]
+    except TypeError:
+        raise ValueError("seeds must be a sequence of integers") from None
     if not seeds:
         raise ValueError("seeds must not be empty")
     frames = []
@@ -676,8 +781,22 @@ def branin_space() -> SearchSpace:
 
 
 def branin(config: Mapping[str, Any]) -> float:
-    """The Branin-Hoo test function (global minimum 0.397887 at three points)."""
-    x1, x2 = float(config["x1"]), float(config["x2"])
+    """The Branin-Hoo test function (global minimum 0.397887 at three points);
+    ``config`` sets x1 and x2 to finite numbers."""
+    if not isinstance(config, Mapping):
+        raise ValueError(f"config must be a mapping, got {type(config).__name__}")
+    coords = []
+    for name in ("x1", "x2"):
+        if name not in config:
+            raise ValueError(f"config has no {name}")
+        try:
+            coords.append(float(config[name]))
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError(f"{name} must be a number, got {brief_repr(config[name])}"
+                             ) from None
+        if not math.isfinite(coords[-1]):
+            raise ValueError(f"{name} must be finite, got {coords[-1]}")
+    x1, x2 = coords
     a, b, c = 1.0, 5.1 / (4 * math.pi**2), 5 / math.pi
     r, s, t = 6.0, 10.0, 1 / (8 * math.pi)
     return a * (x2 - b * x1**2 + c * x1 - r) ** 2 + s * (1 - t) * math.cos(x1) + s

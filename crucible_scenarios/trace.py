@@ -19,6 +19,7 @@ from __future__ import annotations
 import graphlib
 import html
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from crucible_mock.datasets import QuestionItem, get_item
-from crucible_scenarios.validation import make_rng, require_float, require_int
+from crucible_scenarios.validation import brief_repr, make_rng, require_float, require_int
 
 #: Every event type, in the order the timeline lists them.
 EVENT_TYPES: tuple[str, ...] = (
@@ -162,8 +163,8 @@ class Trace:
         """The event with id ``event_id``; ``ValueError`` naming it when absent."""
         try:
             return self._by_id[event_id]
-        except KeyError:
-            raise ValueError(f"event_id {event_id!r} is not in this trace") from None
+        except (KeyError, TypeError):  # TypeError: an unhashable event_id
+            raise ValueError(f"event_id {brief_repr(event_id)} is not in this trace") from None
 
     @property
     def ids(self) -> list[str]:
@@ -195,6 +196,8 @@ class Trace:
                     min_confidence: float | None = None,
                     max_confidence: float | None = None) -> np.ndarray:
         """Boolean mask over events for :meth:`search` (same arguments)."""
+        if text is not None and not isinstance(text, str):
+            raise ValueError(f"text must be a string or None, got {type(text).__name__}")
         mask = np.ones(len(self.events), dtype=bool)
         low = 0.0 if min_confidence is None else require_float(
             "min_confidence", min_confidence, low=0.0, high=1.0)
@@ -206,10 +209,14 @@ class Trace:
         if min_confidence is not None or max_confidence is not None:
             mask &= (self._confidence >= low) & (self._confidence <= high)
         if types is not None:
-            wanted = list(types)
-            unknown = [t for t in wanted if t not in EVENT_TYPES]
+            try:
+                wanted = list(types)
+            except TypeError:
+                raise ValueError(f"types must be a collection of event types, got "
+                                 f"{type(types).__name__}") from None
+            unknown = [t for t in wanted if not isinstance(t, str) or t not in EVENT_TYPES]
             if unknown:
-                raise ValueError(f"types has unknown event type {unknown[0]!r}; "
+                raise ValueError(f"types has unknown event type {brief_repr(unknown[0])}; "
                                  f"choose from {list(EVENT_TYPES)}")
             mask &= np.isin(self._types, np.array(wanted, dtype=object))
         terms = (text or "").casefold().split()
@@ -373,8 +380,10 @@ class Trace:
             index.setdefault(event.id, i)
         lines = ["flowchart TD"]
         for i, event in enumerate(self.events):
-            label = f"{event.id} · {event.type}<br/>{_short(event.decision, 60)}"
-            lines.append(f'    n{i}["{_mermaid_text(label)}"]:::{_css_class(event.type)}')
+            # Each part is escaped on its own so a "<br/>" typed into a decision stays text.
+            label = (_mermaid_text(f"{event.id} · {event.type}") + "<br/>"
+                     + _mermaid_text(_short(event.decision, 60)))
+            lines.append(f'    n{i}["{label}"]:::{_css_class(event.type)}')
         for i, event in enumerate(self.events):
             if event.parent_id in index and index[event.parent_id] != i:
                 lines.append(f"    n{index[event.parent_id]} --> n{i}")
@@ -466,11 +475,10 @@ def _md(text: str) -> str:
 
 def _mermaid_text(text: str) -> str:
     """Every character outside a plain set becomes a Mermaid entity code (``#60;``), so
-    quotes, brackets and markup in a label cannot break or inject into the chart; the
-    ``<br/>`` line breaks this module inserts are kept."""
-    parts = str(text).split("<br/>")
-    return "<br/>".join("".join(ch if _MERMAID_SAFE.fullmatch(ch) else f"#{ord(ch)};"
-                                for ch in " ".join(part.split())) for part in parts)
+    quotes, brackets and markup in a label cannot break or inject into the chart; runs of
+    white space become one space."""
+    return "".join(ch if _MERMAID_SAFE.fullmatch(ch) else f"#{ord(ch)};"
+                   for ch in " ".join(str(text).split()))
 
 
 def _css_class(event_type: str) -> str:
@@ -501,7 +509,7 @@ def _text(obj: Mapping[str, Any], key: str, where: str, *, required: bool = True
     value = obj[key]
     if not isinstance(value, str):
         raise TraceFormatError(
-            f"{where}.{key} must be text, got {type(value).__name__} {str(value)[:40]!r}.")
+            f"{where}.{key} must be text, got {type(value).__name__} {brief_repr(value)}.")
     if len(value) > MAX_TEXT:
         raise TraceFormatError(
             f"{where}.{key} is {len(value):,} characters long; the limit is {MAX_TEXT:,}.")
@@ -513,17 +521,23 @@ def _number(obj: Mapping[str, Any], key: str, where: str, *, low: float | None =
     if key not in obj:
         raise TraceFormatError(f"{where} is missing the field {key!r}.")
     value = obj[key]
-    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
-        raise TraceFormatError(f"{where}.{key} must be a finite number, got {value!r}.")
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise TraceFormatError(f"{where}.{key} must lie in [{low}, {high}], got {value!r}.")
-    return float(value)
+    try:
+        # float() of an integer literal beyond the float range raises OverflowError
+        number = float(value) if isinstance(value, int | float) else math.nan
+    except OverflowError:
+        number = math.nan
+    if isinstance(value, bool) or not math.isfinite(number):
+        raise TraceFormatError(
+            f"{where}.{key} must be a finite number, got {brief_repr(value)}.")
+    if (low is not None and number < low) or (high is not None and number > high):
+        raise TraceFormatError(f"{where}.{key} must lie in [{low}, {high}], got {number!r}.")
+    return number
 
 
 def _event_id(value: object, where: str) -> str:
     if not isinstance(value, str) or not _ID_PATTERN.fullmatch(value):
         raise TraceFormatError(
-            f"{where} must be an id of 1-64 letters, digits or _ . : -, got {str(value)[:40]!r}.")
+            f"{where} must be an id of 1-64 letters, digits or _ . : -, got {brief_repr(value)}.")
     return value
 
 
@@ -536,10 +550,11 @@ def trace_from_dict(doc: object) -> Trace:
             f"The document must be a JSON object with an 'events' list, got a "
             f"{type(doc).__name__}.")
     if doc.get("format", FORMAT_NAME) != FORMAT_NAME:
-        raise TraceFormatError(f"format must be {FORMAT_NAME!r}, got {doc.get('format')!r}.")
+        raise TraceFormatError(
+            f"format must be {FORMAT_NAME!r}, got {brief_repr(doc.get('format'))}.")
     version = doc.get("version", FORMAT_VERSION)
     if version != FORMAT_VERSION:
-        raise TraceFormatError(f"version {version!r} is not supported; this reader reads "
+        raise TraceFormatError(f"version {brief_repr(version)} is not supported; this reader reads "
                                f"version {FORMAT_VERSION}.")
     events_raw = doc.get("events")
     if not isinstance(events_raw, list):
@@ -606,11 +621,18 @@ def trace_from_dict(doc: object) -> Trace:
 def from_json(text: str) -> Trace:
     """Read a trace written by :meth:`Trace.to_json`; :class:`TraceFormatError` with the
     line and column of a syntax error, or naming the first bad field."""
+    if not isinstance(text, str | bytes | bytearray):
+        raise TraceFormatError(f"text must be a JSON string, got {type(text).__name__}.")
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
         raise TraceFormatError(f"The text is not valid JSON: {exc.msg} at line {exc.lineno}, "
                                f"column {exc.colno}.") from None
+    except UnicodeDecodeError as exc:
+        raise TraceFormatError(f"The text is not valid UTF-8 JSON: {exc.reason}.") from None
+    except RecursionError:
+        raise TraceFormatError("The text nests arrays or objects too deeply to be a "
+                               "trace.") from None
     return trace_from_dict(doc)
 
 
@@ -882,5 +904,7 @@ def _materialize(item: QuestionItem, specs: Sequence[_Spec],
 
 def iter_replay(trace: Trace) -> Iterator[Trace]:
     """The trace event by event: the prefixes with 1, 2, ..., n events (live replay)."""
+    if not isinstance(trace, Trace):
+        raise ValueError(f"trace must be a Trace, got {type(trace).__name__}")
     for i in range(1, len(trace.events) + 1):
         yield trace.prefix(i)

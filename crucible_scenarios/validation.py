@@ -4,11 +4,25 @@ message that names it, before any numpy or scipy internals see it."""
 from __future__ import annotations
 
 import math
+import reprlib
 from collections.abc import Iterable
 
 import numpy as np
 
 MAX_SEED = 2**32 - 1
+
+# Messages show a bad value through a bounded repr: a deeply nested or huge object must
+# not make the message itself fail (RecursionError) or run to megabytes.
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 3, 60, 60, 40
+
+
+def brief_repr(value: object) -> str:
+    """A short ``repr`` of ``value`` for error messages, safe for any object."""
+    try:
+        return _REPR.repr(value)
+    except Exception:  # a broken __repr__ must not hide the real problem
+        return f"<{type(value).__name__}>"
 
 
 def make_rng(seed: int | np.random.Generator) -> np.random.Generator:
@@ -16,9 +30,9 @@ def make_rng(seed: int | np.random.Generator) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
-        raise ValueError(f"seed must be an integer, got {seed!r}")
+        raise ValueError(f"seed must be an integer, got {brief_repr(seed)}")
     if not 0 <= int(seed) <= MAX_SEED:
-        raise ValueError(f"seed must lie in [0, {MAX_SEED}], got {seed}")
+        raise ValueError(f"seed must lie in [0, {MAX_SEED}], got {brief_repr(seed)}")
     return np.random.default_rng(int(seed))
 
 
@@ -26,12 +40,12 @@ def require_int(name: str, value: object, *, low: int | None = None,
                 high: int | None = None) -> int:
     """``value`` as an int within [low, high]; ``ValueError`` naming ``name`` otherwise."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
+        raise ValueError(f"{name} must be an integer, got {brief_repr(value)}")
     number = int(value)
     if low is not None and number < low:
-        raise ValueError(f"{name} must be at least {low}, got {number}")
+        raise ValueError(f"{name} must be at least {low}, got {brief_repr(number)}")
     if high is not None and number > high:
-        raise ValueError(f"{name} must be at most {high}, got {number}")
+        raise ValueError(f"{name} must be at most {high}, got {brief_repr(number)}")
     return number
 
 
@@ -40,8 +54,12 @@ def require_float(name: str, value: object, *, low: float | None = None,
                   high_open: bool = False) -> float:
     """``value`` as a finite float within the given bounds (open or closed)."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    number = float(value)
+        raise ValueError(f"{name} must be a number, got {brief_repr(value)}")
+    try:
+        number = float(value)
+    except OverflowError:  # a Python int beyond the float range
+        raise ValueError(f"{name} must be finite, got an integer too large for a "
+                         "float") from None
     if not math.isfinite(number):
         raise ValueError(f"{name} must be finite, got {number}")
     if low is not None and (number <= low if low_open else number < low):
@@ -54,6 +72,8 @@ def require_float(name: str, value: object, *, low: float | None = None,
 def require_choice(name: str, value: object, choices: Iterable[str]) -> str:
     """``value`` if it is one of ``choices``; ``ValueError`` listing them otherwise."""
     options = list(choices)
-    if value not in options:
-        raise ValueError(f"{name} must be one of {options}, got {value!r}")
+    # Only text can name a choice; comparing other objects (arrays) to the options could
+    # itself raise or give an ambiguous truth value.
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{name} must be one of {options}, got {brief_repr(value)}")
     return str(value)

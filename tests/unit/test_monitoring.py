@@ -328,3 +328,68 @@ def test_window_sizes_and_scope() -> None:
         standardize(history, "throughput")
     with pytest.raises(ValueError, match="scope"):
         standardize(history, scope="week")
+
+
+# --- argument checks (regressions) ----------------------------------------------------------
+
+
+def test_siegmund_arl_is_continuous_where_the_drift_vanishes() -> None:
+    # shift within 1e-9 of k must not cancel to 0 (one-sided) or divide by zero (two-sided).
+    b2 = (4.0 + 1.166) ** 2
+    assert siegmund_arl(0.5, 4.0, 0.5 + 1e-9, two_sided=False) == pytest.approx(b2, rel=1e-6)
+    assert siegmund_arl(0.5, 4.0, 0.5 - 1e-11, two_sided=False) == pytest.approx(b2, rel=1e-6)
+    assert siegmund_arl(3.7e-304, 1.0, 0.0) == pytest.approx(2.166**2 / 2, rel=1e-6)
+    assert siegmund_arl(0.5, 4.0, -1000.0, two_sided=False) == float("inf")
+    for bad in ({"k": -0.1}, {"h": 0.0}, {"shift": float("nan")}):
+        args = {"k": 0.5, "h": 4.0, "shift": 0.0, **bad}
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            siegmund_arl(args["k"], args["h"], args["shift"])
+
+
+def test_ewma_limit_factor_rejects_smoothing_outside_the_unit_interval() -> None:
+    from crucible_scenarios.monitoring_arl import ewma_limit_factor
+
+    with pytest.raises(ValueError, match="lam"):  # not a ZeroDivisionError
+        ewma_limit_factor(2.0, 3)
+    with pytest.raises(ValueError, match="lam"):  # not a factor above 1
+        ewma_limit_factor(3.0, 3)
+    with pytest.raises(ValueError, match="t must"):
+        ewma_limit_factor(0.2, np.array([1.0, np.nan]))
+
+
+def test_baseline_interval_rejects_alpha_outside_the_unit_interval() -> None:
+    history = generate_history(3, seed=0)
+    for alpha in (2.0, float("nan"), 0.0):  # not a NaN interval
+        with pytest.raises(ValueError, match="alpha"):
+            baseline_wilson(history, alpha=alpha)
+    with pytest.raises(ValueError, match="baseline_accuracy"):  # not an OverflowError
+        generate_history(3, baseline_accuracy=10**400, seed=0)
+
+
+def test_history_without_accuracy_is_named_not_a_key_error() -> None:
+    history = generate_history(3, seed=0)
+    bare = history[["timestamp", "period", "latency_p95_ms"]]
+    alerts = alert_log(run_all(history))
+    for call in (lambda: baseline_band(bare), lambda: baseline_wilson(bare),
+                 lambda: recommend(alerts, bare),
+                 lambda: standardize(history.assign(timestamp="monday")),
+                 lambda: baseline_band("history.csv")):  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="history"):
+            call()
+
+
+def test_run_all_and_friends_name_their_bad_arguments() -> None:
+    history = generate_history(3, seed=0)
+    with pytest.raises(ValueError, match="metrics"):  # not skipped silently
+        run_all(history, metrics=("accuracy", "throughput"))
+    with pytest.raises(ValueError, match="config"):  # not an AttributeError
+        latency_drift(history, "cusum", config={"k": 0.5})  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="config"):
+        cost_drift(history, "ewma", config="fast")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="results"):  # not an AttributeError
+        alert_log([])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="min_hours"):  # not accepted
+        recommend(alert_log(run_all(history)), history, min_hours=-1)
+    # Without 'queries' the proportion test falls back to the accuracy column.
+    no_queries = history.drop(columns=["queries"])
+    assert len(proportion_test(no_queries).trace) == 24

@@ -268,3 +268,78 @@ def test_best_config_keeps_types() -> None:
     best = opt.best_config(trials, MIXED)
     assert isinstance(best["max_tokens"], int) and isinstance(best["style"], str)
     assert best == {n: trials.loc[trials["score"].idxmax(), n] for n in MIXED.names}
+
+
+# ------------------------------------------------------- argument checks (regressions)
+def test_contains_answers_false_for_values_that_are_not_finite_numbers() -> None:
+    few_shot = SPACE["few_shot"]
+    # inf, None and text must not escape as OverflowError, TypeError or ValueError.
+    for value in (float("inf"), float("nan"), None, "three", [3], True):
+        assert few_shot.contains(value) is False
+    assert few_shot.contains(3) and few_shot.contains(3.0) and not few_shot.contains(3.5)
+    assert MIXED["style"].contains("terse") and not MIXED["style"].contains(["terse"])
+    with pytest.raises(ValueError, match="config"):
+        SPACE.contains(["temperature", "max_tokens", "few_shot"])  # type: ignore[arg-type]
+
+
+def test_levels_and_sample_need_sensible_counts() -> None:
+    temperature = SPACE["temperature"]
+    with pytest.raises(ValueError, match="k must"):  # not an empty list
+        temperature.levels(0)
+    with pytest.raises(ValueError, match="k must"):  # not numpy's "Number of samples"
+        temperature.levels(-1)
+    with pytest.raises(ValueError, match="n must"):  # not numpy's "negative dimensions"
+        SPACE.sample(np.random.default_rng(0), -1)
+    with pytest.raises(ValueError, match="rng"):
+        temperature.sample(0, 3)  # type: ignore[arg-type]
+
+
+def test_non_finite_parameters_are_rejected_not_turned_into_nan() -> None:
+    # A NaN or infinite temperature must not give an expected accuracy of NaN.
+    for value in (float("nan"), float("-inf"), "hot"):
+        with pytest.raises(ValueError, match="temperature"):
+            opt.expected_accuracy({"temperature": value})
+    with pytest.raises(ValueError, match="equal lengths"):  # not a numpy broadcast error
+        opt.expected_accuracy_grid(np.ones(3), np.full(2, 500.0), np.ones(3))
+    with pytest.raises(ValueError, match="seed"):  # numpy's "expected non-negative integer"
+        opt.tuning_queries(-1)
+    with pytest.raises(ValueError, match="seed"):
+        opt.validate({}, 10, -1)
+    with pytest.raises(ValueError, match="confidence"):
+        opt.validate({}, 10, 0, confidence="high")  # type: ignore[arg-type]
+
+
+def test_tables_and_configs_missing_fields_are_named() -> None:
+    with pytest.raises(ValueError, match="x2"):  # not a KeyError
+        opt.branin({"x1": 1.0})
+    with pytest.raises(ValueError, match="score"):  # not a KeyError
+        opt.best_config(pd.DataFrame({"temperature": [1.0]}), SPACE)
+    with pytest.raises(ValueError, match="space"):  # not an AttributeError
+        opt.grid_plan(["temperature"], 5)  # type: ignore[arg-type]
+    trials = opt.optimize("random", SPACE, 4, 0, n_queries=10)
+    with pytest.raises(ValueError, match="fixed"):  # not a KeyError
+        opt.surrogate_surface(SPACE, trials, "temperature", "few_shot", seed=0,
+                              fixed={"temperature": 0.5})
+    with pytest.raises(ValueError, match="seeds"):  # not int("a")'s message
+        opt.compare_strategies(SPACE, 3, ["a"])
+    with pytest.raises(ValueError, match="strategy"):  # an array must not pass the check
+        opt.optimize(np.array(["grid"]), SPACE, 3, 0)  # type: ignore[arg-type]
+
+
+def test_an_objective_returning_nan_is_an_error() -> None:
+    # NaN scores must not be recorded while best_so_far silently skips them.
+    with pytest.raises(ValueError, match="objective"):
+        opt.optimize("random", opt.branin_space(), 3, 0, objective=lambda c: float("nan"))
+    with pytest.raises(ValueError, match="objective"):
+        opt.optimize("bayesian", opt.branin_space(), 3, 0, objective=lambda c: None)
+
+
+def test_grid_points_match_the_plan_when_integer_levels_merge() -> None:
+    # Six log-spaced levels of 1-6 round to five distinct integers; asking the axis again
+    # for five levels would round to only four and the grid would disagree with its plan.
+    space = SearchSpace((Dimension("k", "integer", 1, 6, log=True),))
+    plan = opt.grid_plan(space, 6)
+    points = opt.grid_points(space, 6)
+    assert plan.levels == {"k": 5} and len(points) == plan.size == 5
+    assert [p["k"] for p in points] == [1, 2, 3, 4, 6]
+    assert len(opt.optimize("grid", space, 6, 0, objective=lambda c: c["k"])) == plan.size

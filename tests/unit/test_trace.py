@@ -416,3 +416,52 @@ def test_exports_of_a_generated_trace_mention_every_event() -> None:
     for event in trace.events:
         assert f"<td>{event.id}</td>" in page
         assert f"## {event.id} " in md
+
+
+# --- malformed input (regressions) ------------------------------------------------------------
+
+
+def _doc(**event: object) -> dict[str, object]:
+    base: dict[str, object] = {"id": "a", "type": "step_started", "decision": "d",
+                               "timestamp": 1, "confidence": 0.5}
+    return {"events": [{**base, **event}]}
+
+
+def test_nesting_and_huge_numbers_are_format_errors() -> None:
+    with pytest.raises(TraceFormatError, match="too deeply"):  # not a RecursionError
+        from_json("[" * 200_000)
+    with pytest.raises(TraceFormatError, match="text must be"):  # not a TypeError
+        from_json(5)  # type: ignore[arg-type]
+    huge = json.dumps(_doc()).replace('"timestamp": 1', '"timestamp": 1' + "0" * 400)
+    with pytest.raises(TraceFormatError, match=r"events\[0\].timestamp"):  # not a TypeError
+        from_json(huge)
+    nested: list[object] = []
+    for _ in range(100_000):
+        nested = [nested]
+    for field in ("decision", "id", "parent_id"):  # too deep for repr()
+        with pytest.raises(TraceFormatError, match=rf"events\[0\].{field}"):
+            trace_from_dict(_doc(**{field: nested}))
+    with pytest.raises(TraceFormatError, match="format"):
+        trace_from_dict({**_doc(), "format": nested})
+
+
+def test_lookups_and_search_name_arguments_of_the_wrong_type() -> None:
+    trace = generate_trace("math-001", 0)
+    with pytest.raises(ValueError, match="event_id"):  # not a TypeError (unhashable)
+        trace.event(["e01"])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="text"):  # not an AttributeError
+        trace.search(5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="types"):  # not a TypeError
+        trace.search(types=5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="types"):
+        trace.search_mask(types=[None])  # type: ignore[list-item]
+    with pytest.raises(ValueError, match="trace"):  # not an AttributeError
+        list(iter_replay(trace.to_json()))  # type: ignore[arg-type]
+
+
+def test_a_line_break_typed_into_a_decision_stays_text_in_mermaid() -> None:
+    event = TraceEvent("e1", 0.0, "hypothesis_formed", "one<br/>two", "why")
+    line = Trace("p", "q", "a", (event,)).to_mermaid().splitlines()[1]
+    # Only the break between the id line and the decision remains markup.
+    assert line.count("<br/>") == 1
+    assert "one#60;br/#62;two" in line
