@@ -8,6 +8,7 @@ the common forms of color blindness.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -22,8 +23,66 @@ PALETTE: tuple[str, ...] = (
 
 
 #: Size to the container's width only: "fit" squeezes title, axes and a bottom legend into
-#: the chart height and flattens the plot.
+#: the chart height and flattens the plot. "contains: padding" makes the padding part of
+#: that width, so the drawing (plot, axes, legends and padding) is exactly as wide as the
+#: container.
 FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+
+#: Room around the drawing. Streamlit leaves the left, top and right padding at zero, where
+#: the rotated y-axis title and the chart title touch the edge; 20 px at the bottom is
+#: Streamlit's own default, kept for the bottom legend. An object, not a number: Streamlit
+#: sets ``padding.bottom`` on it when missing.
+PADDING: dict[str, int] = {"left": 6, "top": 6, "right": 8, "bottom": 20}
+
+#: Longest title line, in characters. Streamlit caps a title at the container width less
+#: 40 px (about 318 px on a 390 px phone) and cuts the rest with an ellipsis; 38 characters
+#: of the 16 px bold title font stay well inside that.
+TITLE_CHARS = 38
+
+#: Width (px) a bottom legend may take on a phone: the container (about 358 px on a 390 px
+#: screen) less the y axis, which the legend is aligned with.
+LEGEND_WIDTH = 260
+#: Room a legend entry needs besides its label (px): symbol, label and column padding.
+LEGEND_ENTRY_PX = 24
+
+
+def fit_title(*pieces: str, max_chars: int = TITLE_CHARS) -> str | list[str]:
+    """A chart title that fits a phone-wide chart without being cut: each piece starts a
+    new line and wraps at word boundaries into lines of at most ``max_chars`` characters;
+    a single short piece stays a plain one-line title. A single long piece puts a trailing
+    parenthetical (the reading key, e.g. "(dashed: threshold)") on a line of its own.
+    No word is dropped."""
+    texts = [" ".join(piece.split()) for piece in pieces if piece.strip()]
+    if len(texts) == 1 and len(texts[0]) <= max_chars:
+        return texts[0]
+    if len(texts) == 1:
+        head, bracket, tail = texts[0].partition(" (")
+        if bracket and tail.endswith(")"):
+            texts = [head, "(" + tail]
+    return [line for text in texts
+            for line in textwrap.wrap(text, max_chars, break_on_hyphens=False)]
+
+
+def bottom_legend(*, columns: int = 2, **options: Any) -> alt.Legend:
+    """A legend under the plot whose entries wrap into ``columns`` columns (1 = a vertical
+    list), with the title above them and each label capped at its share of
+    :data:`LEGEND_WIDTH`, so it stays inside a phone-wide chart; ``options`` are further
+    ``alt.Legend`` settings."""
+    limit = max(LEGEND_WIDTH // max(columns, 1) - LEGEND_ENTRY_PX, 48)
+    settings: dict[str, Any] = {"orient": "bottom", "direction": "vertical" if columns == 1
+                                else "horizontal", "columns": columns, "titleOrient": "top",
+                                "labelLimit": limit}
+    settings.update(options)
+    return alt.Legend(**settings)
+
+
+def fit_width(chart: Any) -> Any:
+    """``chart`` sized to its container's width (title, axes, legends and padding
+    included) with its own height kept; for a vertical concatenation every panel takes the
+    container's width."""
+    if isinstance(chart, alt.VConcatChart):
+        return chart.properties(autosize=FIT_WIDTH, padding=PADDING)
+    return chart.properties(width="container", autosize=FIT_WIDTH, padding=PADDING)
 
 
 def _color(field: str | None, title: str | None = None,
@@ -32,8 +91,7 @@ def _color(field: str | None, title: str | None = None,
         return alt.Undefined
     scale = alt.Scale(range=list(PALETTE)) if domain is None else alt.Scale(
         domain=list(domain), range=list(PALETTE[: len(domain)]))
-    return alt.Color(f"{field}:N", title=title or field, scale=scale,
-                     legend=alt.Legend(orient="bottom"))
+    return alt.Color(f"{field}:N", title=title or field, scale=scale, legend=bottom_legend())
 
 
 def bar_with_error_bars(
@@ -68,8 +126,8 @@ def bar_with_error_bars(
     errors = base.mark_errorbar(ticks=True, thickness=2).encode(
         x=alt.X(f"{lower}:Q", title=value_title), x2=f"{upper}:Q",
     )
-    chart = cast(alt.LayerChart, alt.layer(bars, errors).properties(
-        title=title, width="container", autosize=FIT_WIDTH))
+    chart = cast(alt.LayerChart, fit_width(alt.layer(bars, errors).properties(
+        title=fit_title(title))))
     return cast(alt.LayerChart, chart.properties(height=height)) if height else chart
 
 
@@ -118,7 +176,7 @@ def histogram(
 ) -> alt.Chart:
     """Overlaid histograms from :func:`histogram_frame` (one color per series)."""
     x_scale = alt.Scale(type="log") if log_x else alt.Scale()
-    return alt.Chart(frame).mark_bar(opacity=0.55, binSpacing=0).encode(
+    return fit_width(alt.Chart(frame).mark_bar(opacity=0.55, binSpacing=0).encode(
         x=alt.X("bin_start:Q", title=x_title, scale=x_scale),
         x2="bin_end:Q",
         y=alt.Y(f"{y_field}:Q", title=y_title, stack=None, axis=alt.Axis(format=y_format)),
@@ -131,7 +189,7 @@ def histogram(
             alt.Tooltip("count:Q", title="count", format=","),
             alt.Tooltip("share:Q", title="share", format=".2%"),
         ],
-    ).properties(title=title, width="container", autosize=FIT_WIDTH)
+    ).properties(title=fit_title(title)))
 
 
 def line_with_band(
@@ -169,8 +227,8 @@ def line_with_band(
     line = base.mark_line(point=False).encode(
         y=alt.Y(f"{y}:Q", title=y_title), tooltip=tooltip,
     )
-    return cast(alt.LayerChart, alt.layer(band, line).properties(
-        title=title, width="container", autosize=FIT_WIDTH))
+    return cast(alt.LayerChart, fit_width(alt.layer(band, line).properties(
+        title=fit_title(title))))
 
 
 def heatmap(
@@ -190,12 +248,12 @@ def heatmap(
 ) -> alt.Chart:
     """A rect heatmap of ``value`` over (x, y) with a perceptually uniform, color-blind
     safe color scheme (viridis by default)."""
-    return alt.Chart(df).mark_rect().encode(
+    return fit_width(alt.Chart(df).mark_rect().encode(
         x=alt.X(f"{x}:{x_type}", title=x_title),
         y=alt.Y(f"{y}:{y_type}", title=y_title, sort="descending" if y_type == "O" else None),
         color=alt.Color(f"{value}:Q", title=value_title, scale=alt.Scale(scheme=cast(Any, scheme)),
-                        legend=alt.Legend(format=value_format)),
+                        legend=bottom_legend(format=value_format)),
         tooltip=[alt.Tooltip(f"{x}:{x_type}", title=x_title),
                  alt.Tooltip(f"{y}:{y_type}", title=y_title),
                  alt.Tooltip(f"{value}:Q", title=value_title, format=value_format)],
-    ).properties(title=title, width="container", autosize=FIT_WIDTH)
+    ).properties(title=fit_title(title)))

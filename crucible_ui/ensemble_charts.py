@@ -11,7 +11,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from crucible_ui.charts import PALETTE
+from crucible_ui.charts import PALETTE, bottom_legend, fit_title, fit_width
 
 #: Roles of an answer in the tally, each with a fixed color-blind-safe color.
 TALLY_ROLES: tuple[str, ...] = ("chosen, correct", "chosen, wrong", "answer key", "other")
@@ -43,18 +43,18 @@ def vote_tally_chart(frame: pd.DataFrame, *, weighted: bool) -> alt.Chart:
     """Horizontal bars of the votes (or weighted score) behind each answer, colored by
     whether the ensemble chose it and whether it is the answer key."""
     measure = "weighted score (confidence x weight)" if weighted else "votes (models)"
-    return alt.Chart(frame).mark_bar().encode(
+    return fit_width(alt.Chart(frame).mark_bar().encode(
         y=alt.Y("answer:N", title="answer", sort="-x",
-                axis=alt.Axis(labelLimit=260)),
+                axis=alt.Axis(labelLimit=150)),
         x=alt.X("support:Q", title=measure,
                 axis=alt.Axis(format=".1f" if weighted else "d", tickMinStep=1)),
         color=alt.Color("role:N", title="answer", scale=alt.Scale(
             domain=list(TALLY_ROLES), range=list(_TALLY_COLORS)),
-            legend=alt.Legend(orient="bottom", columns=2)),
+            legend=bottom_legend(columns=1)),
         tooltip=[alt.Tooltip("answer:N", title="answer"),
                  alt.Tooltip("support:Q", title=measure, format=".2f"),
                  alt.Tooltip("role:N", title="role")],
-    ).properties(title="Votes per answer", width="container", height=alt.Step(34))
+    ).properties(title="Votes per answer", height=alt.Step(34)))
 
 
 def timeline_frame(responses: pd.DataFrame) -> pd.DataFrame:
@@ -82,7 +82,7 @@ def timeline_chart(frame: pd.DataFrame, *, timeout_ms: float) -> alt.LayerChart:
         x2="arrival_ms:Q",
         color=alt.Color("outcome:N", title="call", scale=alt.Scale(
             domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
-            legend=alt.Legend(orient="bottom", columns=3)),
+            legend=bottom_legend(columns=3)),
         tooltip=[alt.Tooltip("model:N", title="model"),
                  alt.Tooltip("outcome:N", title="call"),
                  alt.Tooltip("answer:N", title="answer"),
@@ -95,8 +95,8 @@ def timeline_chart(frame: pd.DataFrame, *, timeout_ms: float) -> alt.LayerChart:
         x="timeout_ms:Q", tooltip=[alt.Tooltip("timeout_ms:Q", title="timeout (ms)",
                                                 format=",.0f")])
     layers = [bars, rule] if frame["arrival_ms"].max() >= 0.6 * timeout_ms else [bars]
-    return cast(alt.LayerChart, alt.layer(*layers).properties(
-        title="When each model answered", width="container"))
+    return cast(alt.LayerChart, fit_width(alt.layer(*layers).properties(
+        title="When each model answered", height=alt.Step(24))))
 
 
 def tradeoff_chart(summary: pd.DataFrame) -> alt.LayerChart:
@@ -132,17 +132,16 @@ def tradeoff_chart(summary: pd.DataFrame) -> alt.LayerChart:
                      axis=alt.Axis(format=".0%")),
         color=alt.Color("kind:N", title="strategy type", scale=alt.Scale(
             domain=["ensemble", "single"], range=[PALETTE[0], PALETTE[1]]),
-            legend=alt.Legend(orient="bottom")),
+            legend=bottom_legend(columns=1)),
         shape=alt.Shape("frontier:N", title="Pareto", scale=alt.Scale(
             domain=["on the Pareto frontier", "dominated"], range=["diamond", "circle"]),
-            legend=alt.Legend(orient="bottom", symbolFillColor=PALETTE[7],
-                              symbolStrokeColor=PALETTE[7])),
+            legend=bottom_legend(columns=1, symbolFillColor=PALETTE[7],
+                                 symbolStrokeColor=PALETTE[7])),
         tooltip=tooltip)
     labels = base.mark_text(align="left", dx=8, fontSize=11, color=PALETTE[7]).encode(
         x=x, y=alt.Y("label_y:Q", scale=y_scale), text="label:N")
-    return cast(alt.LayerChart, alt.layer(errors, frontier, points, labels).properties(
-        title="Accuracy against cost (dashed: Pareto frontier)", width="container",
-        height=420))
+    return cast(alt.LayerChart, fit_width(alt.layer(errors, frontier, points, labels).properties(
+        title=fit_title("Accuracy against cost", "(dashed: Pareto frontier)"), height=360)))
 
 
 def _stacked_label_positions(data: pd.DataFrame) -> np.ndarray:

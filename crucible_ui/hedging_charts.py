@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from crucible_scenarios.hedging import HedgingResult, HedgingSummary
-from crucible_ui.charts import PALETTE, histogram_frame
+from crucible_ui.charts import PALETTE, bottom_legend, fit_title, fit_width, histogram_frame
 
 SERIES = ("without hedging", "with hedging")
 OUTCOMES = ("no hedge", "hedge fired, primary won", "hedge fired, backup won")
@@ -42,7 +42,7 @@ def stream_chart(frame: pd.DataFrame) -> alt.LayerChart:
     the user waited, and the hedge delay is drawn as a step line."""
     color = alt.Color("outcome:N", title="request", scale=alt.Scale(
         domain=list(OUTCOMES), range=[PALETTE[7], PALETTE[1], PALETTE[2]]),
-        legend=alt.Legend(orient="bottom", direction="vertical"))
+        legend=bottom_legend(columns=1))
     base = alt.Chart(frame).encode(x=alt.X("request:Q", title="request number",
                                            scale=alt.Scale(zero=False)))
     saved = base.transform_filter("datum.primary_ms > datum.final_ms").mark_rule(
@@ -65,9 +65,8 @@ def stream_chart(frame: pd.DataFrame) -> alt.LayerChart:
                                         color=PALETTE[4]).encode(
             y=alt.Y("delay_ms:Q", scale=alt.Scale(type="log", nice=False)),
             tooltip=[alt.Tooltip("delay_ms:Q", title="hedge delay (ms)", format=",.0f")]))
-    return cast(alt.LayerChart, alt.layer(*layers).properties(
-        title="Request stream: hedges and winners", width="container",
-        height=380))
+    return cast(alt.LayerChart, fit_width(alt.layer(*layers).properties(
+        title="Request stream: hedges and winners", height=300)))
 
 
 def histogram_chart(result: HedgingResult, summary: HedgingSummary, *,
@@ -77,8 +76,7 @@ def histogram_chart(result: HedgingResult, summary: HedgingSummary, *,
     frame = histogram_frame({SERIES[0]: result.primary_ms, SERIES[1]: result.final_ms},
                             bins=bins, log=True)
     color = alt.Color("series:N", title="latency", scale=alt.Scale(
-        domain=list(SERIES), range=[PALETTE[3], PALETTE[0]]), legend=alt.Legend(
-        orient="bottom", direction="vertical"))
+        domain=list(SERIES), range=[PALETTE[3], PALETTE[0]]), legend=bottom_legend(columns=1))
     bars = alt.Chart(frame).mark_bar(opacity=0.5, binSpacing=0).encode(
         x=alt.X("bin_start:Q", title="latency (ms, log scale)",
                 scale=alt.Scale(type="log", nice=False)),
@@ -97,14 +95,13 @@ def histogram_chart(result: HedgingResult, summary: HedgingSummary, *,
         x=alt.X("latency_ms:Q", scale=alt.Scale(type="log", nice=False)),
         color=color,
         strokeDash=alt.StrokeDash("marker:N", title="percentile", sort=[m[1] for m in MARKERS],
-                                  legend=alt.Legend(orient="bottom", direction="vertical")),
+                                  legend=bottom_legend(columns=1)),
         tooltip=[alt.Tooltip("series:N", title="latency"),
                  alt.Tooltip("marker:N", title="percentile"),
                  alt.Tooltip("latency_ms:Q", title="ms", format=",.0f")],
     )
-    return cast(alt.LayerChart, alt.layer(bars, rules).properties(
-        title="Latency with and without hedging", width="container",
-        height=400))
+    return cast(alt.LayerChart, fit_width(alt.layer(bars, rules).properties(
+        title="Latency with and without hedging", height=300)))
 
 
 def marker_frame(summary: HedgingSummary) -> pd.DataFrame:
@@ -140,7 +137,7 @@ def before_after_chart(frame: pd.DataFrame) -> alt.LayerChart:
     bars = base.mark_bar().encode(
         color=alt.Color("series:N", title="latency", scale=alt.Scale(
             domain=list(SERIES), range=[PALETTE[3], PALETTE[0]]),
-            legend=alt.Legend(orient="bottom", direction="vertical")),
+            legend=bottom_legend(columns=1)),
         tooltip=[alt.Tooltip("percentile:N"), alt.Tooltip("series:N", title="latency"),
                  alt.Tooltip("latency_ms:Q", title="ms", format=",.0f"),
                  alt.Tooltip("reduction_pct:Q", title="reduction (%)", format=".1f")],
@@ -149,8 +146,8 @@ def before_after_chart(frame: pd.DataFrame) -> alt.LayerChart:
         label="(datum.reduction_pct >= 0 ? '-' : '+') + "
               "format(abs(datum.reduction_pct), '.0f') + '%'",
     ).mark_text(dy=-8, fontWeight="bold").encode(text="label:N")
-    return cast(alt.LayerChart, alt.layer(bars, labels).properties(
-        title="Tail latency before and after hedging", width="container", height=340))
+    return cast(alt.LayerChart, fit_width(alt.layer(bars, labels).properties(
+        title="Tail latency before and after hedging", height=260)))
 
 
 def tradeoff_chart(curve: pd.DataFrame, *, current_delay_ms: float | None = None,
@@ -166,7 +163,7 @@ def tradeoff_chart(curve: pd.DataFrame, *, current_delay_ms: float | None = None
         ["delay_ms", "kind", "latency_ms", "extra"]]
     color = alt.Color("kind:N", title="curve", scale=alt.Scale(
         domain=["exact", "simulated"], range=[PALETTE[0], PALETTE[1]]),
-        legend=alt.Legend(orient="bottom"))
+        legend=bottom_legend(columns=2))
     tooltip = [alt.Tooltip("kind:N", title="curve"),
                alt.Tooltip("delay_ms:Q", title="hedge delay (ms)", format=",.0f"),
                alt.Tooltip("extra:Q", title="extra requests (%)", format=".1f"),
@@ -189,9 +186,9 @@ def tradeoff_chart(curve: pd.DataFrame, *, current_delay_ms: float | None = None
             x="extra:Q", y="latency_ms:Q",
             tooltip=[alt.Tooltip("delay_ms:Q", title="nearest to your delay (ms)",
                                  format=",.0f")]))
-    return cast(alt.LayerChart, alt.layer(*layers).properties(
-        title=f"{label} latency vs extra load across hedge delays", width="container",
-        height=360))
+    return cast(alt.LayerChart, fit_width(alt.layer(*layers).properties(
+        title=fit_title(f"{label} latency vs extra load", "(one point per hedge delay)"),
+        height=280)))
 
 
 def fanout_chart(curve: pd.DataFrame, simulated: pd.DataFrame | None = None) -> alt.LayerChart:
@@ -199,10 +196,10 @@ def fanout_chart(curve: pd.DataFrame, simulated: pd.DataFrame | None = None) -> 
     and without hedging each sub-request; simulated points at the chosen k."""
     color = alt.Color("hedging:N", title="sub-requests", scale=alt.Scale(
         domain=["none", "hedged"], range=[PALETTE[3], PALETTE[0]]),
-        legend=alt.Legend(orient="bottom", direction="vertical"))
+        legend=bottom_legend(columns=1))
     dash = alt.StrokeDash("quantile:N", title="percentile",
                           scale=alt.Scale(domain=["p50", "p99"], range=[[1, 0], [5, 3]]),
-                          legend=alt.Legend(orient="bottom", direction="vertical"))
+                          legend=bottom_legend(columns=1))
     tooltip = [alt.Tooltip("k:Q", title="sub-requests k"),
                alt.Tooltip("hedging:N", title="sub-requests"),
                alt.Tooltip("quantile:N", title="percentile"),
@@ -218,8 +215,7 @@ def fanout_chart(curve: pd.DataFrame, simulated: pd.DataFrame | None = None) -> 
         layers.append(alt.Chart(simulated).mark_point(size=90, filled=True).encode(
             x="k:Q", y="latency_ms:Q", color=color, shape=alt.Shape(
                 "quantile:N", title="simulated",
-                legend=alt.Legend(orient="bottom", direction="vertical")),
+                legend=bottom_legend(columns=1)),
             tooltip=tooltip))
-    return cast(alt.LayerChart, alt.layer(*layers).properties(
-        title="Tail amplification with k sub-requests", width="container",
-        height=420))
+    return cast(alt.LayerChart, fit_width(alt.layer(*layers).properties(
+        title="Tail amplification with k sub-requests", height=320)))

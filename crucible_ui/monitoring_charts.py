@@ -4,10 +4,12 @@ brush, and a detector's statistic against its threshold. Pure: no Streamlit call
 
 from __future__ import annotations
 
+from typing import cast
+
 import altair as alt
 import pandas as pd
 
-from crucible_ui.charts import PALETTE
+from crucible_ui.charts import PALETTE, bottom_legend, fit_title, fit_width
 
 DETECTOR_NAMES = {"proportion": "z-test", "cusum": "CUSUM", "ewma": "EWMA"}
 DETECTOR_SHAPES = {"proportion": "triangle-down", "cusum": "diamond", "ewma": "square"}
@@ -53,19 +55,23 @@ def _datetime(ts: pd.Timestamp) -> alt.DateTime:
     return alt.DateTime(year=ts.year, month=ts.month, date=ts.day, hours=ts.hour)
 
 
-def _markers(markers: pd.DataFrame, x: alt.X, y_title: str, y_format: str) -> alt.Chart:
+def _markers(markers: pd.DataFrame, x: alt.X, y_title: str, y_format: str, *,
+             legend: bool = True) -> alt.Chart:
     names = list(DETECTOR_NAMES.values())
+    # One legend for the markers, under the top panel: the same shapes and colors mean
+    # the same detectors in every panel, and a second copy would crowd a phone screen.
+    key = bottom_legend(columns=3) if legend else None
     return alt.Chart(markers).mark_point(size=110, filled=True, opacity=0.95).encode(
         x=x,
         y=alt.Y("value:Q", title=y_title),
         shape=alt.Shape("detector:N", title="alert from",
                         scale=alt.Scale(domain=names,
                                         range=[DETECTOR_SHAPES[k] for k in DETECTOR_NAMES]),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=key),
         color=alt.Color("detector:N", title="alert from",
                         scale=alt.Scale(domain=names, range=[PALETTE[3], PALETTE[4],
                                                               PALETTE[1]]),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=key),
         tooltip=[alt.Tooltip("timestamp:T", title="time", format="%a %d %b %H:%M"),
                  alt.Tooltip("detector:N", title="detector"),
                  alt.Tooltip("value:Q", title=y_title, format=y_format),
@@ -104,7 +110,8 @@ def monitoring_chart(series: pd.DataFrame, alerts: pd.DataFrame, *,
     acc_markers = _markers(marker_frame(alerts, series, "accuracy", "accuracy"), zoomed,
                            "accuracy", ".1%")
     accuracy = alt.layer(band, line, acc_markers).properties(
-        title="Hourly accuracy, baseline band and alerts", height=height, width="container")
+        title=fit_title("Hourly accuracy, baseline band, alerts"), height=height,
+        width="container")
 
     latency_lines = base.transform_fold(
         ["latency_p50_ms", "latency_p95_ms"], as_=["column", "ms"],
@@ -114,11 +121,11 @@ def monitoring_chart(series: pd.DataFrame, alerts: pd.DataFrame, *,
         x=zoomed, y=alt.Y("ms:Q", title="latency (ms)"),
         color=alt.Color("quantile:N", title="latency",
                         scale=alt.Scale(domain=["P50", "P95"], range=[PALETTE[2], PALETTE[1]]),
-                        legend=alt.Legend(orient="bottom")),
+                        legend=bottom_legend(columns=2)),
         tooltip=[alt.Tooltip("timestamp:T", title="hour", format="%a %d %b %H:%M"),
                  alt.Tooltip("quantile:N"), alt.Tooltip("ms:Q", title="ms", format=",.0f")])
     lat_markers = _markers(marker_frame(alerts, series, "latency_p95_ms", "latency_p95_ms"),
-                           zoomed, "latency (ms)", ",.0f")
+                           zoomed, "latency (ms)", ",.0f", legend=False)
     latency = alt.layer(latency_lines, lat_markers).resolve_scale(
         color="independent", shape="independent").properties(
         title="Latency per hour (ms)", height=int(height * 0.6), width="container")
@@ -131,8 +138,8 @@ def monitoring_chart(series: pd.DataFrame, alerts: pd.DataFrame, *,
                  alt.Tooltip("queries:Q", title="queries", format=",.0f")],
     ).add_params(brush).properties(title="Query volume (all days)",
                                    height=int(height * 0.45), width="container")
-    return alt.vconcat(accuracy, latency, volume).resolve_scale(
-        color="independent", shape="independent")
+    return cast(alt.VConcatChart, fit_width(alt.vconcat(accuracy, latency, volume).resolve_scale(
+        color="independent", shape="independent")))
 
 
 def statistic_chart(trace: pd.DataFrame, *, detector: str, metric_label: str,
@@ -161,6 +168,7 @@ def statistic_chart(trace: pd.DataFrame, *, detector: str, metric_label: str,
         size=120, filled=True, shape="triangle-up", color=PALETTE[3]).encode(
         x=x, y="statistic:Q", tooltip=tips)
     chart = alt.layer(stat, limit, alarms).properties(
-        title=f"{name} on {metric_label}: statistic (blue) vs alarm threshold (dashed)",
+        title=fit_title(f"{name} on {metric_label}",
+                        "(blue: statistic; dashed: threshold)"),
         height=height, width="container")
-    return alt.vconcat(chart)
+    return cast(alt.VConcatChart, fit_width(alt.vconcat(chart)))

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from crucible_scenarios.optimization import SearchSpace
-from crucible_ui.charts import PALETTE, line_with_band
+from crucible_ui.charts import PALETTE, bottom_legend, fit_title, fit_width, line_with_band
 
 #: What the heatmap cells can show: column of the surrogate surface -> legend title.
 SURFACE_FIELDS = {"mean": "predicted score", "std": "uncertainty (sd)",
@@ -42,9 +42,9 @@ def convergence_chart(trials: pd.DataFrame, *, n_trials: int, target: float | No
             y="target:Q", tooltip=[alt.Tooltip("target:Q", title="true optimum (expected)",
                                                format=".1%")])
         layers.append(rule)
-    return cast(alt.LayerChart, alt.layer(*layers).properties(
-        title="Best score so far (line) and every trial (points)", width="container",
-        height=300))
+    return cast(alt.LayerChart, fit_width(alt.layer(*layers).properties(
+        title=fit_title("Best score so far (line)", "and every trial (points)"),
+        height=300)))
 
 
 def _cells(values: list[Any], log: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -95,7 +95,7 @@ def surrogate_heatmap(surface: pd.DataFrame, trials: pd.DataFrame, space: Search
         **encodings,
         color=alt.Color(f"{color_by}:Q", title=SURFACE_FIELDS[color_by],
                         scale=alt.Scale(scheme="viridis"),
-                        legend=alt.Legend(format=".1%", orient="bottom")),
+                        legend=bottom_legend(format=".1%")),
         tooltip=[alt.Tooltip(f"{x}:{'N' if space[x].kind == 'categorical' else 'Q'}",
                              title=x, format="" if space[x].kind == "categorical" else ",.3~f"),
                  alt.Tooltip(f"{y}:{'N' if space[y].kind == 'categorical' else 'Q'}",
@@ -109,10 +109,10 @@ def surrogate_heatmap(surface: pd.DataFrame, trials: pd.DataFrame, space: Search
     ).encode(**point_enc, tooltip=[alt.Tooltip("trial:Q"), alt.Tooltip(f"{x}"),
                                    alt.Tooltip(f"{y}"),
                                    alt.Tooltip("score:Q", title="score", format=".1%")])
-    return cast(alt.LayerChart, alt.layer(cells, dots).properties(
-        title=f"Surrogate {SURFACE_FIELDS[color_by]} over {x} and {y} "
-              "(other settings at the best trial)",
-        width="container", height=340))
+    return cast(alt.LayerChart, fit_width(alt.layer(cells, dots).properties(
+        title=fit_title(f"Surrogate {SURFACE_FIELDS[color_by]} over {x} and {y}",
+                        "(other settings at the best trial)"),
+        height=340)))
 
 
 def parallel_frame(trials: pd.DataFrame, space: SearchSpace) -> pd.DataFrame:
@@ -142,19 +142,19 @@ def parallel_frame(trials: pd.DataFrame, space: SearchSpace) -> pd.DataFrame:
 def parallel_coordinates(frame: pd.DataFrame, order: list[str]) -> alt.Chart:
     """One line per trial across the dimensions (each scaled low to high), colored by
     score, so the settings of the best trials stand out."""
-    return alt.Chart(frame).mark_line(opacity=0.6, point=True).encode(
+    return fit_width(alt.Chart(frame).mark_line(opacity=0.6, point=True).encode(
         x=alt.X("dimension:N", title=None, sort=order, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("position:Q", title="position in range (low → high)",
                 scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format=".0%")),
         color=alt.Color("score:Q", title="score", scale=alt.Scale(scheme="viridis"),
-                        legend=alt.Legend(format=".0%", orient="bottom")),
+                        legend=bottom_legend(format=".0%")),
         detail="trial:N",
         order=alt.Order("score:Q"),
         tooltip=[alt.Tooltip("trial:Q"), alt.Tooltip("dimension:N"),
                  alt.Tooltip("value:N", title="value"),
                  alt.Tooltip("score:Q", format=".1%")],
-    ).properties(title="Every trial across all settings (color = score)",
-                 width="container", height=300)
+    ).properties(title=fit_title("Every trial across all settings (color = score)"),
+                 height=300))
 
 
 def comparison_chart(curves: pd.DataFrame) -> alt.LayerChart:

@@ -7,8 +7,12 @@ import numpy as np
 import pandas as pd
 
 from crucible_ui.charts import (
+    FIT_WIDTH,
     PALETTE,
     bar_with_error_bars,
+    bottom_legend,
+    fit_title,
+    fit_width,
     histogram,
     histogram_frame,
     line_with_band,
@@ -16,7 +20,7 @@ from crucible_ui.charts import (
 
 #: Fit the width to the container but keep ``height`` as the plot's own height: Streamlit's
 #: default ("fit") squeezes title, axes and legend into the height, which flattens a chart.
-FIT_X = alt.AutoSizeParams(type="fit-x", contains="padding")
+FIT_X = FIT_WIDTH
 
 
 def estimate_frame(labels: tuple[str, str], estimates: tuple[float, float],
@@ -48,7 +52,7 @@ def running_accuracy_chart(running: pd.DataFrame, labels: tuple[str, str]) -> al
         frame = frame[(frame["problem"] % step == 0) | (frame["problem"] == last)]
     return line_with_band(
         frame, x="problem", y="accuracy", lower="lower", upper="upper",
-        title="Running accuracy with 95% Wilson interval", x_title="problems answered",
+        title="Running accuracy (band: 95% Wilson interval)", x_title="problems answered",
         y_title="accuracy (share correct)", color="model").properties(height=240,
                                                                       autosize=FIT_X)
 
@@ -89,12 +93,11 @@ def power_curve_chart(curve: pd.DataFrame, *, n_observed: int, n_required: int |
         x="n:Q",
         color=alt.Color("what:N", title="", scale=alt.Scale(
             domain=["your n", "n for 80% power"], range=[PALETTE[1], PALETTE[2]]),
-            legend=alt.Legend(orient="bottom")),
+            legend=bottom_legend(columns=2)),
         tooltip=[alt.Tooltip("what:N", title="marker"), alt.Tooltip("n:Q", format=",")],
     )
-    return alt.layer(line, target_rule, rules).properties(
-        title="What if: power at the observed effect over n", width="container", height=240,
-        autosize=FIT_X)
+    return fit_width(alt.layer(line, target_rule, rules).properties(
+        title=fit_title("What if: power over n", "at the observed effect"), height=240))
 
 
 def power_grid(n_observed: int, n_required: int | None, *, points: int = 25) -> list[int]:

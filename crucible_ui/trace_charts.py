@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from crucible_scenarios.trace import EVENT_TYPES, Trace
+from crucible_ui.charts import bottom_legend, fit_title, fit_width
 
 #: Selection parameter of the timeline; the page reads ``selection[PICK]``.
 PICK = "pick"
@@ -66,7 +67,7 @@ def timeline_chart(frame: pd.DataFrame, *, row_height: int = 30) -> alt.Chart:
     pick = alt.selection_point(name=PICK, fields=["id"], on="click", clear="dblclick")
     zoom = alt.selection_interval(name="zoom", bind="scales", encodings=["x"])
     biggest = max(4, int(frame["alternatives"].max()) if len(frame) else 4)
-    return alt.Chart(frame).mark_point(filled=True, opacity=0.9).encode(
+    return fit_width(alt.Chart(frame).mark_point(filled=True, opacity=0.9).encode(
         x=alt.X("time_s:Q", title="time since the trace started (s)",
                 scale=alt.Scale(zero=False, nice=False, padding=16)),
         y=alt.Y("type:N", title=None, sort=domain, scale=alt.Scale(domain=domain),
@@ -79,7 +80,7 @@ def timeline_chart(frame: pd.DataFrame, *, row_height: int = 30) -> alt.Chart:
             TYPE_SHAPES[t] for t in EVENT_TYPES]), legend=None),
         size=alt.Size("alternatives:Q", title="alternatives considered",
                       scale=alt.Scale(domain=[0, biggest], range=[90, 520]),
-                      legend=alt.Legend(orient="bottom")),
+                      legend=bottom_legend(columns=3)),
         strokeWidth=alt.condition("datum.chosen", alt.value(3), alt.value(0)),
         stroke=alt.value("#7f7f7f"),
         tooltip=[
@@ -91,8 +92,8 @@ def timeline_chart(frame: pd.DataFrame, *, row_height: int = 30) -> alt.Chart:
             alt.Tooltip("alternatives:Q", title="alternatives considered"),
         ],
     ).add_params(pick, zoom).properties(
-        title="Reasoning timeline: click an event for its details", width="container",
-        height=alt.Step(row_height))
+        title=fit_title("Reasoning timeline", "(click an event for its details)"),
+        height=alt.Step(row_height)))
 
 
 def uncertainty_frame(trace: Trace) -> pd.DataFrame:
@@ -131,6 +132,6 @@ def uncertainty_chart(frame: pd.DataFrame, threshold: float, *,
                                "label": [f"low-confidence threshold {threshold:.0%}"]})
     rule = alt.Chart(rule_frame).mark_rule(strokeDash=[6, 4], color="#D55E00").encode(
         y="threshold:Q", tooltip=alt.Tooltip("label:N", title="line"))
-    return alt.layer(rule, line, points, flagged).properties(
-        title="Confidence over the trace (orange triangles: ambiguity flagged)",
-        width="container", height=height)
+    return fit_width(alt.layer(rule, line, points, flagged).properties(
+        title=fit_title("Confidence over the trace (orange triangles: ambiguity flagged)"),
+        height=height))

@@ -283,7 +283,7 @@ def detail(trace: Trace) -> str | None:
 
 def uncertainty(key: str, trace: Trace, threshold: float) -> None:
     """Confidence over the whole trace, with the threshold and ambiguity marks."""
-    st.vega_lite_chart(uncertainty_view(key, trace, threshold), width="stretch", height=320)
+    st.vega_lite_chart(uncertainty_view(key, trace, threshold), width="stretch")
     low = trace.low_confidence(threshold)
     flagged = sum(1 for e in trace.events if e.type == "ambiguity_flagged")
     st.caption(f"The line is the model's confidence in its current answer after each event "

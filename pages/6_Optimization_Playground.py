@@ -217,9 +217,8 @@ def _explorer(run: dict[str, Any], space: SearchSpace) -> None:
         st.info("The heatmap needs at least two dimensions and three trials.")
     st.caption("Each line is one trial, running through its value on every dimension "
                "(bottom = low end of the range, top = high end); brighter lines scored higher.")
-    # a bottom legend counts inside the chart height: give it room
     st.altair_chart(parallel_coordinates(parallel_frame(trials, space), space.names),
-                    width="stretch", height=380)
+                    width="stretch")
 
 
 def _validation(run: dict[str, Any], space: SearchSpace) -> None:
@@ -297,7 +296,7 @@ def _comparison(settings: dict[str, Any], space_text: str) -> None:
         st.session_state["opt_compare"] = args
     if st.session_state.get("opt_compare") == args:
         curves = cached_comparison(*args)
-        st.altair_chart(comparison_chart(curves), width="stretch", height=400)
+        st.altair_chart(comparison_chart(curves), width="stretch")
         final = curves.loc[curves.groupby("strategy")["trial"].idxmax()]
         st.dataframe(final.assign(strategy=final["strategy"].map(STRATEGY_LABELS))[
             ["strategy", "trial", "median", "q25", "q75", "n_seeds"]],

@@ -111,7 +111,7 @@ def test_tradeoff_chart_spec() -> None:
     assert _data(spec, ring)[0]["delay_ms"] == 1000
     assert spec["layer"][0]["encoding"]["x"]["title"] == "extra requests (% of requests)"
     p999 = tradeoff_chart(curve, quantile="p999").to_dict()
-    assert "P99.9" in p999["title"] and len(p999["layer"]) == 2
+    assert "P99.9" in " ".join(p999["title"]) and len(p999["layer"]) == 2
 
 
 def test_fanout_chart_spec() -> None:

@@ -67,7 +67,7 @@ def test_statistic_chart_shows_threshold_and_alarms(history: pd.DataFrame) -> No
     assert layers[1]["encoding"]["y"]["field"] == "threshold"
     data = next(iter(spec["datasets"].values()))
     assert sum(row["alarm"] for row in data) == len(result.alerts)
-    assert "CUSUM" in spec["vconcat"][0]["title"]
+    assert "CUSUM" in " ".join(spec["vconcat"][0]["title"])
 
 
 def test_upload_parser_reads_counts_and_aliases(history: pd.DataFrame) -> None:
@@ -91,3 +91,20 @@ def test_upload_parser_reads_counts_and_aliases(history: pd.DataFrame) -> None:
 def test_upload_parser_rejects_bad_rows(text: str, message: str) -> None:
     with pytest.raises(UploadError, match=message):
         parse_monitoring_csv(text.encode())
+
+
+def test_panels_fit_the_container_width(history: pd.DataFrame) -> None:
+    """The stacked panels are sized by fit-x with the padding counted in: without it
+    Streamlit pads a concatenation of layers, giving each panel the container's width for
+    its plot alone, so the axes push the drawing past the right edge."""
+    series = series_frame(history, baseline_band(history))
+    specs = [monitoring_chart(series, alert_log(run_all(history))).to_dict(),
+             statistic_chart(cusum(history).trace, detector="cusum",
+                             metric_label="accuracy").to_dict()]
+    for spec in specs:
+        assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+        assert all(panel["width"] == "container" for panel in spec["vconcat"])
+    # one marker legend, under the top panel
+    accuracy, latency, _ = specs[0]["vconcat"]
+    assert accuracy["layer"][2]["encoding"]["color"]["legend"]["orient"] == "bottom"
+    assert latency["layer"][1]["encoding"]["color"]["legend"] is None

@@ -75,3 +75,58 @@ def test_heatmap_encodes_value_as_color() -> None:
 def test_palette_is_okabe_ito() -> None:
     assert charts.PALETTE[:7] == ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7",
                                   "#56B4E9", "#F0E442")
+
+
+@pytest.mark.parametrize("title", [
+    "Accuracy",
+    "Accuracy per strategy (bars: 95% Wilson interval)",
+    "Accuracy on 50 held-out queries with 95% Wilson intervals (true optimum: its expected "
+    "accuracy)",
+    "Reasoning timeline: click an event for its details",
+])
+def test_fit_title_keeps_every_word_in_short_lines(title: str) -> None:
+    """No line is longer than the limit, the words and their order are kept, a short
+    title stays a plain string, and a long title's trailing parenthetical starts a line."""
+    fitted = charts.fit_title(title)
+    lines = [fitted] if isinstance(fitted, str) else fitted
+    assert all(len(line) <= charts.TITLE_CHARS for line in lines)
+    assert " ".join(lines).split() == title.split()
+    if len(title) <= charts.TITLE_CHARS:
+        assert fitted == title
+    elif title.endswith(")"):
+        assert any(line.startswith("(") for line in lines[1:])
+
+
+def test_fit_title_starts_each_piece_on_a_new_line() -> None:
+    assert charts.fit_title("Reasoning timeline", "(click an event)") == [
+        "Reasoning timeline", "(click an event)"]
+
+
+@pytest.mark.parametrize("columns", [1, 2, 3])
+def test_bottom_legend_wraps_into_columns_that_fit_a_phone(columns: int) -> None:
+    """Entries of each column, label and symbol included, share LEGEND_WIDTH."""
+    legend = charts.bottom_legend(columns=columns).to_dict()
+    assert legend["orient"] == "bottom" and legend["columns"] == columns
+    assert legend["direction"] == ("vertical" if columns == 1 else "horizontal")
+    assert columns * (legend["labelLimit"] + charts.LEGEND_ENTRY_PX) <= charts.LEGEND_WIDTH
+
+
+def test_every_shared_builder_fits_the_container_width_with_padding() -> None:
+    """Width from the container, autosize fit-x that counts the padding in, and a padding
+    object (Streamlit adds its bottom padding to an object only)."""
+    df = pd.DataFrame({"n": [1, 2], "p": [0.5, 0.6], "lo": [0.4, 0.5], "hi": [0.6, 0.7],
+                       "g": ["a", "b"]})
+    frame = charts.histogram_frame({"a": np.arange(1.0, 50.0)}, bins=5)
+    specs = [
+        charts.bar_with_error_bars(df, category="g", value="p", lower="lo", upper="hi",
+                                   title="t", value_title="v").to_dict(),
+        charts.histogram(frame, title="t", x_title="x (ms)").to_dict(),
+        charts.line_with_band(df, x="n", y="p", lower="lo", upper="hi", title="t",
+                              x_title="n", y_title="p", color="g").to_dict(),
+        charts.heatmap(df, x="n", y="g", value="p", title="t", x_title="n", y_title="g",
+                       value_title="p").to_dict(),
+    ]
+    for spec in specs:
+        assert spec["width"] == "container"
+        assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
+        assert isinstance(spec["padding"], dict) and spec["padding"]["left"] > 0
