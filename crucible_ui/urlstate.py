@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
@@ -57,14 +57,14 @@ def invalid_params(snapshot: Mapping[str, list[str]]) -> list[str]:
         if key in STREAMLIT_PARAMS:
             continue
         if key not in st.session_state:
-            messages.append(f"Unknown URL parameter `{escape_markdown(key)}` was ignored.")
+            messages.append(f"Unknown URL parameter `{_code(key)}` was ignored.")
             continue
         current = st.query_params.get_all(key)
         value = st.session_state[key]
         if current == raw or _matches(value, raw):
             continue
         messages.append(
-            f"URL parameter `{escape_markdown(key)}` = “{_shown(raw)}” is not a valid value "
+            f"URL parameter `{_code(key)}` = “{_shown(raw)}” is not a valid value "
             f"here; showing {escape_markdown(str(value))} instead.")
     return messages
 
@@ -78,9 +78,20 @@ def page_url_path(script: str) -> str | None:
     return None
 
 
+def _code(text: str) -> str:
+    """``text`` for a Markdown code span, where backslash escapes show literally: only a
+    backtick could end the span, so it is the one character replaced."""
+    return text[:40].replace("`", "'")
+
+
 def share_link(url_path: str, params: Mapping[str, list[str]] | None = None) -> str:
     """The absolute link to ``url_path`` with the current URL parameters."""
-    base = (st.context.url or LOCAL_BASE_URL).rstrip("/")
+    parts = urlsplit(st.context.url or LOCAL_BASE_URL)
+    # st.context.url already holds the current page's path; keep only the app's base.
+    path = parts.path.rstrip("/")
+    if path == f"/{url_path}" or path.endswith(f"/{url_path}"):
+        path = path[: -len(url_path) - 1]
+    base = f"{parts.scheme}://{parts.netloc}{path}"
     query = urlencode(
         [(k, v) for k, values in (params if params is not None else snapshot_query_params())
          .items() for v in values])
