@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 from crucible_ui.registry import PROJECT_ROOT
 
 #: Generous: the first run of a page imports scipy/pandas/altair on a shared 2-core box.
-TIMEOUT_S = 60.0
+TIMEOUT_S = 180  # generous: a slow shared machine must not read as a hang
 GUARD_MESSAGE = "Something went wrong while drawing this page"
 
 
