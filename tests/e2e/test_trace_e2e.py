@@ -53,7 +53,11 @@ LOCATE_POINT = """
   const canvas = view.container().querySelector('canvas, svg');
   const box = canvas.getBoundingClientRect();
   const [ox, oy] = view.origin();
-  return {x: box.left + ox + found[0], y: box.top + oy + found[1]};
+  const pad = view.padding() || {};
+  const px = typeof pad === 'number' ? pad : (pad.left || 0);
+  const py = typeof pad === 'number' ? pad : (pad.top || 0);
+  return {x: box.left + ox + found[0], y: box.top + oy + found[1],
+          padX: px, padY: py};
 }
 """
 
@@ -93,12 +97,28 @@ def test_click_an_event_on_the_timeline_opens_its_alternatives(page) -> None:  #
             break
         page.wait_for_timeout(250)
     assert point, "could not locate the event's point in the Vega view"
+    height = page.viewport_size["height"]
+    if not 0 < point["y"] < height:  # a tall timeline: bring the point into the viewport
+        page.mouse.move(point["x"], height / 2)
+        page.mouse.wheel(0, point["y"] - height / 2)
+        page.wait_for_timeout(500)
+        point = page.evaluate(LOCATE_POINT, [chart.element_handle(), target.id])
+        assert point and 0 < point["y"] < height, point
 
-    page.mouse.move(point["x"], point["y"])
+    # Vega's origin may or may not include the explicit padding, by autosize mode: try
+    # both positions; the tooltip tells which one is on the wanted event.
     tooltip = page.locator("#vg-tooltip-element")
-    tooltip.wait_for(state="visible", timeout=5_000)
+    for x, y in ((point["x"], point["y"]),
+                 (point["x"] + point["padX"], point["y"] + point["padY"])):
+        page.mouse.move(x, y)
+        try:
+            tooltip.wait_for(state="visible", timeout=3_000)
+        except Exception:  # no tooltip at this position: try the other one
+            continue
+        if target.id in tooltip.inner_text():
+            break
     assert target.id in tooltip.inner_text()  # the pointer is on the wanted event
-    page.mouse.click(point["x"], point["y"])
+    page.mouse.click(x, y)
     wait_for_app(page)
 
     heading = detail.get_by_role("heading", level=4)
