@@ -25,7 +25,7 @@ from crucible_scenarios.ensemble import (
     run_query,
     summarize,
 )
-from crucible_ui.charts import bar_with_error_bars
+from crucible_ui.charts import bar_with_error_bars, vega_spec
 from crucible_ui.ensemble_charts import (
     tally_frame,
     timeline_chart,
@@ -62,8 +62,8 @@ def build_query_view(item_id: str, models: Sequence[str], voting: str, execution
     tally = None
     if run.vote.tally:
         frame = tally_frame(run.vote.tally, run.vote.answer, run.correct_answer)
-        tally = vote_tally_chart(frame, weighted=voting == "weighted").to_dict()
-    timeline = timeline_chart(timeline_frame(run.responses), timeout_ms=timeout_ms).to_dict()
+        tally = vega_spec(vote_tally_chart(frame, weighted=voting == "weighted"))
+    timeline = vega_spec(timeline_chart(timeline_frame(run.responses), timeout_ms=timeout_ms))
     return QueryView(run, tally, timeline)
 
 
@@ -112,8 +112,8 @@ def build_batch_view(df: pd.DataFrame, models: Sequence[str], timeout_ms: float,
     baseline = independent_majority_accuracy(
         effective_accuracies(list(models), timeout_ms=timeout_ms))
     return BatchView(
-        table=table, accuracy_spec=accuracy_chart(table).to_dict(),
-        tradeoff_spec=tradeoff_chart(table).to_dict(), sentence=sentence,
+        table=table, accuracy_spec=vega_spec(accuracy_chart(table)),
+        tradeoff_spec=vega_spec(tradeoff_chart(table)), sentence=sentence,
         baseline=baseline, strict_majority=float(first["strict_majority_right"].mean()),
         plurality=float(first["correct"].mean()))
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 import streamlit as st
 
+from crucible_ui.charts import vega_spec
 from crucible_ui.text import csv_safe, escape_markdown
 
 DEFAULT_SEED = 42
@@ -43,6 +44,12 @@ def playback_speed_control(key: str = "speed",
              "final result at once.",
     )
     return PLAYBACK_SPEEDS.get(label or "10x faster", 0.1)
+
+
+def show_chart(chart: Any) -> None:
+    """Draw an Altair ``chart`` at the container's width from its Vega-Lite spec
+    (:func:`crucible_ui.charts.vega_spec`, which skips the repeated schema validation)."""
+    st.vega_lite_chart(vega_spec(chart), width="stretch")
 
 
 def metric_card(label: str, value: str, *, help: str | None = None,

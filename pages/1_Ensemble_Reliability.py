@@ -57,6 +57,7 @@ from crucible_ui.widgets import (
     model_card,
     playback_speed_control,
     seed_control,
+    show_chart,
 )
 
 TITLE = "Ensemble Reliability"
@@ -347,9 +348,9 @@ def draw_live(summary: pd.DataFrame, slots: list[Any], done: int) -> None:
     table = decorate(summary)
     with slots[0].container():
         st.caption(f"{done:,} questions so far.")
-        st.altair_chart(accuracy_chart(table), width="stretch")
+        show_chart(accuracy_chart(table))
     with slots[1].container():
-        st.altair_chart(tradeoff_chart(table), width="stretch")
+        show_chart(tradeoff_chart(table))
 
 
 def batch_comparison(settings: Settings) -> None:

@@ -27,6 +27,7 @@ from crucible_scenarios.hedging import (
     summarize,
     tradeoff_curve,
 )
+from crucible_ui.charts import vega_spec
 from crucible_ui.hedging_charts import (
     before_after_chart,
     before_after_frame,
@@ -44,6 +45,7 @@ from crucible_ui.widgets import (
     metric_card,
     playback_speed_control,
     seed_control,
+    show_chart,
 )
 
 TITLE = "Request Hedging"
@@ -119,9 +121,9 @@ def main_view(strategy: str, n: int, seed: int, delay: float, percentile: float,
     summary = summarize(result, n_boot=200)
     return {
         "summary": summary,
-        "stream": stream_chart(stream_frame(result)).to_dict(),
-        "histogram": histogram_chart(result, summary).to_dict(),
-        "bars": before_after_chart(before_after_frame(summary)).to_dict(),
+        "stream": vega_spec(stream_chart(stream_frame(result))),
+        "histogram": vega_spec(histogram_chart(result, summary)),
+        "bars": vega_spec(before_after_chart(before_after_frame(summary))),
         "requests_csv": csv_safe(result.frame()).to_csv(index=False).encode("utf-8"),
         "requests_json": result.frame().to_json(orient="records", indent=1),
     }
@@ -142,8 +144,8 @@ def tradeoff_view(n: int, seed: int, budget: float, hedges: int, slow: float,
     """Simulated and exact tail latency across fixed delays, and its charts."""
     curve = tradeoff_curve(TRADEOFF_DELAYS, max(n, TRADEOFF_MIN_REQUESTS), seed,
                            budget=budget, max_hedges=hedges, slow_fraction=slow)
-    return (curve, build_tradeoff_chart(curve, current_delay_ms=delay).to_dict(),
-            build_tradeoff_chart(curve, current_delay_ms=delay, quantile="p999").to_dict())
+    return (curve, vega_spec(build_tradeoff_chart(curve, current_delay_ms=delay)),
+            vega_spec(build_tradeoff_chart(curve, current_delay_ms=delay, quantile="p999")))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -164,7 +166,7 @@ def fanout_view(k: int, seed: int, delay: float, budget: float, hedges: int,
     prof = resolve_profile("support", slow)
     points.attrs["one_p99_ms"] = fanout_latency_quantile(prof, 1, 0.99)
     points.attrs["exact_p50_ms"] = fanout_latency_quantile(prof, k, 0.5)
-    return curve, points, fanout_chart(curve, points).to_dict()
+    return curve, points, vega_spec(fanout_chart(curve, points))
 
 
 # --- controls -------------------------------------------------------------------------
@@ -288,9 +290,9 @@ def draw_progress(part: HedgingProgress, slots: list[Any]) -> None:
     """One cumulative partial of the live stream."""
     with slots[0].container():
         st.caption(f"{part.done:,} of {part.total:,} requests.")
-        st.altair_chart(stream_chart(stream_frame(part.result)), width="stretch")
+        show_chart(stream_chart(stream_frame(part.result)))
     with slots[1].container():
-        st.altair_chart(histogram_chart(part.result, part.summary), width="stretch")
+        show_chart(histogram_chart(part.result, part.summary))
     with slots[2].container():
         metrics_row(part.summary, part.result.strategy != "none")
 

@@ -25,6 +25,7 @@ from crucible_scenarios.stats import (
     running_accuracy,
 )
 from crucible_scenarios.stats_report import report
+from crucible_ui.charts import vega_spec
 from crucible_ui.layout import guarded, page_intro
 from crucible_ui.live import run_live
 from crucible_ui.stats_charts import (
@@ -38,7 +39,13 @@ from crucible_ui.stats_charts import (
 from crucible_ui.stats_upload import EXAMPLE_CSV, UploadedResults, parse_results
 from crucible_ui.text import csv_safe, escape_markdown
 from crucible_ui.uploads import UploadError
-from crucible_ui.widgets import download_buttons, metric_card, playback_speed_control, seed_control
+from crucible_ui.widgets import (
+    download_buttons,
+    metric_card,
+    playback_speed_control,
+    seed_control,
+    show_chart,
+)
 
 TITLE = "Statistical Comparison Lab"
 QUESTION = "Is model B really better than model A, or is it noise?"
@@ -134,7 +141,7 @@ def what_if_spec(effect: float, n: int, required: int | None, kind: str, alpha: 
     """The Vega-Lite spec of the power curve over n at the observed effect."""
     curve = power_curve(effect, power_grid(n, required), kind=kind, alpha=alpha,
                         paired=paired, alternative=alternative)
-    return power_curve_chart(curve, n_observed=n, n_required=required).to_dict()
+    return vega_spec(power_curve_chart(curve, n_observed=n, n_required=required))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -147,12 +154,12 @@ def experiment_specs(arm_a: tuple, arm_b: tuple, n: int, seed: int, alpha: float
     acc = analysis(arm_a, arm_b, n, seed, "accuracy", alpha, "two-sided")[0]
     title = f"Accuracy with {1 - alpha:.0%} Wilson interval"
     return {
-        "running": running_accuracy_chart(running_accuracy(df, alpha=alpha), labels).to_dict(),
-        "accuracy": estimate_bars(
+        "running": vega_spec(running_accuracy_chart(running_accuracy(df, alpha=alpha), labels)),
+        "accuracy": vega_spec(estimate_bars(
             estimate_frame(labels, (acc.estimate_a, acc.estimate_b), (acc.ci_a, acc.ci_b)),
-            title=title, value_title="accuracy (share correct)").to_dict(),
-        "latency": latency_histogram(df["a_latency_ms"].to_numpy(),
-                                     df["b_latency_ms"].to_numpy(), labels).to_dict(),
+            title=title, value_title="accuracy (share correct)")),
+        "latency": vega_spec(latency_histogram(df["a_latency_ms"].to_numpy(),
+                                               df["b_latency_ms"].to_numpy(), labels)),
     }
 
 
@@ -314,8 +321,8 @@ def simulated_view(alpha: float, alternative: str) -> None:
 
         def draw(df: pd.DataFrame) -> None:
             with live_slot.container():
-                st.altair_chart(running_accuracy_chart(running_accuracy(df, alpha=alpha),
-                                                       labels), width="stretch")
+                show_chart(running_accuracy_chart(running_accuracy(df, alpha=alpha),
+                                                  labels))
                 st.caption(f"{len(df)} of {n} problems answered.")
 
         run_live(iter_experiment(arm_a, arm_b, n, seed, batch_size=batch), draw,
@@ -410,18 +417,18 @@ def upload_view(alpha: float, alternative: str) -> None:
     labels = parsed.labels
     if result is not None:
         fmt = ".1%" if parsed.kind == "binary" else ".4g"
-        st.altair_chart(estimate_bars(
+        show_chart(estimate_bars(
             estimate_frame((labels[0], labels[1]), (result.estimate_a, result.estimate_b),
                            (result.ci_a, result.ci_b)),
             title=f"{'Accuracy' if parsed.kind == 'binary' else 'Mean'} with "
                   f"{1 - alpha:.0%} confidence interval",
             value_title="accuracy" if parsed.kind == "binary" else "mean value",
-            value_format=fmt), width="stretch")
+            value_format=fmt))
         if parsed.kind == "continuous":
             a, b = parsed.groups[labels[0]], parsed.groups[labels[1]]
-            st.altair_chart(latency_histogram(a, b, (labels[0], labels[1]),
-                                              title="Distribution of the values",
-                                              x_title="value", log=False), width="stretch")
+            show_chart(latency_histogram(a, b, (labels[0], labels[1]),
+                                         title="Distribution of the values",
+                                         x_title="value", log=False))
         show_comparison(result, reports, "stats_upload_report")
         show_power(result, parsed.kind)
     elif many is not None:

@@ -18,6 +18,7 @@ from crucible_scenarios.trace import (
     iter_replay,
     minimum_events,
 )
+from crucible_ui.charts import vega_spec
 from crucible_ui.layout import guarded, page_intro
 from crucible_ui.live import run_live
 from crucible_ui.text import escape_markdown
@@ -42,6 +43,7 @@ from crucible_ui.widgets import (
     metric_card,
     playback_speed_control,
     seed_control,
+    show_chart,
 )
 
 TITLE = "Causal Trace Explorer"
@@ -88,7 +90,7 @@ def timeline_view(trace_key: str, _trace: Trace, text: str, types: tuple[str, ..
     if matching == 0:
         return None, 0, 0
     shown = thin_mask(mask)
-    spec = timeline_chart(timeline_frame(_trace, shown, chosen)).to_dict()
+    spec = vega_spec(timeline_chart(timeline_frame(_trace, shown, chosen)))
     return spec, matching, int(shown.sum())
 
 
@@ -104,7 +106,7 @@ def uncertainty_view(trace_key: str, _trace: Trace, threshold: float) -> dict[st
     """The uncertainty graph's Vega-Lite spec at one threshold. Keyed by ``trace_key``."""
     ambiguity = np.array([e.type == "ambiguity_flagged" for e in _trace.events])
     shown = thin_mask(np.ones(len(_trace.events), dtype=bool), keep=ambiguity)
-    return uncertainty_chart(uncertainty_frame(_trace)[shown], threshold).to_dict()
+    return vega_spec(uncertainty_chart(uncertainty_frame(_trace)[shown], threshold))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -313,10 +315,10 @@ def replay(trace: Trace, threshold: float) -> None:
             st.markdown(f"**{len(partial.events)} / {len(trace.events)}** · "
                         f"{escape_markdown(event_label(partial, last.id))}")
             mask = thin_mask(np.ones(len(partial.events), dtype=bool))
-            st.altair_chart(timeline_chart(timeline_frame(partial, mask, last.id),
-                                           row_height=26), width="stretch")
-            st.altair_chart(uncertainty_chart(uncertainty_frame(partial)[mask], threshold,
-                                              height=200), width="stretch")
+            show_chart(timeline_chart(timeline_frame(partial, mask, last.id),
+                                      row_height=26))
+            show_chart(uncertainty_chart(uncertainty_frame(partial)[mask], threshold,
+                                         height=200))
 
     def gap(partial: Trace) -> float:
         n = len(partial.events)

@@ -24,6 +24,7 @@ from crucible_scenarios.monitoring import (
     recommend,
     run_all,
 )
+from crucible_ui.charts import vega_spec
 from crucible_ui.layout import guarded, page_intro
 from crucible_ui.live import run_live
 from crucible_ui.monitoring_charts import monitoring_chart, series_frame, statistic_chart
@@ -97,7 +98,7 @@ def analyze(history: pd.DataFrame, config: MonitorConfig,
         hour_sd = float(base["accuracy"].std(ddof=1))
     return {"results": results, "alerts": alerts, "advice": recommend(alerts, history),
             "wilson": baseline_wilson(history), "hour_sd": hour_sd,
-            "chart": monitoring_chart(series, alerts).to_dict()}
+            "chart": vega_spec(monitoring_chart(series, alerts))}
 
 
 def load_history(source: tuple[Any, ...]) -> pd.DataFrame:
@@ -122,8 +123,8 @@ def cached_stat_spec(source: tuple[Any, ...], config: MonitorConfig, metrics: tu
     result = cached_analysis(source, config, metrics)["results"].get((detector, metric))
     if result is None or result.trace.empty:
         return None
-    return statistic_chart(result.trace, detector=detector,
-                           metric_label=METRIC_LABELS[metric]).to_dict()
+    return vega_spec(statistic_chart(result.trace, detector=detector,
+                                     metric_label=METRIC_LABELS[metric]))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -359,9 +360,9 @@ def main() -> None:
             def draw(frame: LiveFrame) -> None:
                 partial = analyze(frame.history, config, metrics)
                 result = partial["results"].get((detector, chart_metric))
-                spec = None if result is None or result.trace.empty else statistic_chart(
-                    result.trace, detector=detector,
-                    metric_label=METRIC_LABELS[chart_metric]).to_dict()
+                spec = None if result is None or result.trace.empty else vega_spec(
+                    statistic_chart(result.trace, detector=detector,
+                                    metric_label=METRIC_LABELS[chart_metric]))
                 _draw_view(view, partial, spec)
                 with card.container():
                     st.caption(f"{frame.hours_seen} of 24 hours of today seen, "

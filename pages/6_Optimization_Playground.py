@@ -43,6 +43,7 @@ from crucible_ui.widgets import (
     metric_card,
     playback_speed_control,
     seed_control,
+    show_chart,
 )
 
 TITLE = "Optimization Playground"
@@ -149,8 +150,8 @@ def _describe_grid(space: SearchSpace, n_trials: int) -> str:
 
 def _draw_convergence(slot: Any, trials: pd.DataFrame, total: int) -> None:
     with slot.container():
-        st.altair_chart(convergence_chart(trials, n_trials=total,
-                                          target=TRUE_OPTIMUM_ACCURACY), width="stretch")
+        show_chart(convergence_chart(trials, n_trials=total,
+                                     target=TRUE_OPTIMUM_ACCURACY))
         st.caption(f"Trials run: {len(trials)} of {total}; best so far "
                    f"{trials['best_so_far'].iloc[-1]:.1%}.")
 
@@ -211,14 +212,12 @@ def _explorer(run: dict[str, Any], space: SearchSpace) -> None:
                  "Bayesian search maximizes to pick its next trial.") or "mean"
         if x and y and x != y:
             surface = cached_surface(run["space_text"], trials, x, y, run["seed"])
-            st.altair_chart(surrogate_heatmap(surface, trials, space, x, y, color_by=color_by),
-                            width="stretch")
+            show_chart(surrogate_heatmap(surface, trials, space, x, y, color_by=color_by))
     else:
         st.info("The heatmap needs at least two dimensions and three trials.")
     st.caption("Each line is one trial, running through its value on every dimension "
                "(bottom = low end of the range, top = high end); brighter lines scored higher.")
-    st.altair_chart(parallel_coordinates(parallel_frame(trials, space), space.names),
-                    width="stretch")
+    show_chart(parallel_coordinates(parallel_frame(trials, space), space.names))
 
 
 def _validation(run: dict[str, Any], space: SearchSpace) -> None:
@@ -258,12 +257,11 @@ def _validation(run: dict[str, Any], space: SearchSpace) -> None:
         {"configuration": "true optimum", "accuracy": TRUE_OPTIMUM_ACCURACY,
          "low": TRUE_OPTIMUM_ACCURACY, "high": TRUE_OPTIMUM_ACCURACY},
     ])
-    st.altair_chart(bar_with_error_bars(
+    show_chart(bar_with_error_bars(
         frame, category="configuration", value="accuracy", lower="low", upper="high",
         title=f"Accuracy on {n_hold} held-out queries with 95% Wilson intervals "
               "(true optimum: its expected accuracy)",
-        value_title="accuracy", category_title="configuration", height=200),
-        width="stretch")
+        value_title="accuracy", category_title="configuration", height=200))
     best_text = ", ".join(f"{k} = {v:.3g}" if isinstance(v, float) else f"{k} = {v}"
                           for k, v in best.items())
     optimum_text = ", ".join(f"{k} = {v}" for k, v in TRUE_OPTIMUM_CONFIG.items())
@@ -296,7 +294,7 @@ def _comparison(settings: dict[str, Any], space_text: str) -> None:
         st.session_state["opt_compare"] = args
     if st.session_state.get("opt_compare") == args:
         curves = cached_comparison(*args)
-        st.altair_chart(comparison_chart(curves), width="stretch")
+        show_chart(comparison_chart(curves))
         final = curves.loc[curves.groupby("strategy")["trial"].idxmax()]
         st.dataframe(final.assign(strategy=final["strategy"].map(STRATEGY_LABELS))[
             ["strategy", "trial", "median", "q25", "q75", "n_seeds"]],

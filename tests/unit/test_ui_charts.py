@@ -130,3 +130,20 @@ def test_every_shared_builder_fits_the_container_width_with_padding() -> None:
         assert spec["width"] == "container"
         assert spec["autosize"] == {"type": "fit-x", "contains": "padding"}
         assert isinstance(spec["padding"], dict) and spec["padding"]["left"] > 0
+
+
+def test_vega_spec_is_the_validated_spec_without_the_validation_pass() -> None:
+    import altair as alt
+
+    df = pd.DataFrame({"model": ["a", "b"], "acc": [0.9, 0.8], "lo": [0.85, 0.7],
+                       "hi": [0.95, 0.88]})
+    chart = charts.bar_with_error_bars(
+        df, category="model", value="acc", lower="lo", upper="hi", title="Accuracy",
+        value_title="accuracy")
+    assert charts.vega_spec(chart) == chart.to_dict()
+    # an invalid property is only caught by the validating path
+    broken = alt.Chart(df).mark_bar().encode(x="acc:Q")
+    broken["width"] = {"bogus": 1}
+    with pytest.raises(alt.utils.schemapi.SchemaValidationError):
+        broken.to_dict()
+    assert charts.vega_spec(broken)["width"] == {"bogus": 1}
