@@ -3,6 +3,7 @@ downloads. Pages call these so every dashboard looks and behaves alike."""
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 from typing import Any, Literal
@@ -107,20 +108,30 @@ def model_card(
             st.caption(escape_markdown(note))
 
 
+def table_csv(df: pd.DataFrame) -> bytes:
+    """``df`` as UTF-8 CSV whose cells a spreadsheet cannot run as formulas."""
+    return csv_safe(df).to_csv(index=False).encode("utf-8")
+
+
+def table_json(df: pd.DataFrame) -> str:
+    """``df`` as an indented JSON array of records, dates in ISO 8601."""
+    return json.dumps(json.loads(df.to_json(orient="records", date_format="iso")), indent=2)
+
+
 def download_buttons(df: pd.DataFrame, basename: str, *, key: str,
                      label: str = "data") -> None:
     """CSV and JSON download buttons for ``df``. The CSV neutralizes cells a spreadsheet
-    would execute as formulas."""
+    would execute as formulas. Both files are built only when a button is pressed
+    (Streamlit's deferred download), so a rerun does not serialize tables nobody fetches."""
     safe_name = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in basename) or "data"
     left, right = st.columns(2)
     left.download_button(
-        f"Download {label} (CSV)", csv_safe(df).to_csv(index=False).encode("utf-8"),
+        f"Download {label} (CSV)", functools.partial(table_csv, df),
         file_name=f"{safe_name}.csv", mime="text/csv", key=f"{key}_csv",
         icon=":material/download:", on_click="ignore", width="stretch",
     )
     right.download_button(
-        f"Download {label} (JSON)",
-        json.dumps(json.loads(df.to_json(orient="records", date_format="iso")), indent=2),
+        f"Download {label} (JSON)", functools.partial(table_json, df),
         file_name=f"{safe_name}.json", mime="application/json", key=f"{key}_json",
         icon=":material/download:", on_click="ignore", width="stretch",
     )

@@ -3,6 +3,7 @@ answer arrives first. How much does that cut the slowest 1%, and what does it co
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,13 +40,14 @@ from crucible_ui.hedging_charts import (
 from crucible_ui.hedging_charts import tradeoff_chart as build_tradeoff_chart
 from crucible_ui.layout import guarded, page_intro
 from crucible_ui.live import run_live
-from crucible_ui.text import csv_safe
 from crucible_ui.widgets import (
     download_buttons,
     metric_card,
     playback_speed_control,
     seed_control,
     show_chart,
+    table_csv,
+    table_json,
 )
 
 TITLE = "Request Hedging"
@@ -114,7 +116,7 @@ def shift_of(n: int, slow: float, slowdown: bool) -> tuple[int, float] | None:
 @st.cache_data(max_entries=16, show_spinner="Simulating the requests…")
 def main_view(strategy: str, n: int, seed: int, delay: float, percentile: float,
               budget: float, hedges: int, slow: float, slowdown: bool) -> dict[str, Any]:
-    """The simulated stream, its summary, chart specs and per-request export."""
+    """The simulated stream, its summary, chart specs and per-request table."""
     result = simulate(strategy, n, seed, delay_ms=delay, percentile=percentile,
                       budget=budget, max_hedges=hedges, slow_fraction=slow,
                       shift=shift_of(n, slow, slowdown))
@@ -124,8 +126,7 @@ def main_view(strategy: str, n: int, seed: int, delay: float, percentile: float,
         "stream": vega_spec(stream_chart(stream_frame(result))),
         "histogram": vega_spec(histogram_chart(result, summary)),
         "bars": vega_spec(before_after_chart(before_after_frame(summary))),
-        "requests_csv": csv_safe(result.frame()).to_csv(index=False).encode("utf-8"),
-        "requests_json": result.frame().to_json(orient="records", indent=1),
+        "requests": result.frame(),
     }
 
 
@@ -483,11 +484,12 @@ def main() -> None:
     st.subheader("Data")
     left, right = st.columns(2)
     left.download_button(
-        "Download per-request results (CSV)", view["requests_csv"],
+        "Download per-request results (CSV)", functools.partial(table_csv, view["requests"]),
         file_name="hedging_requests.csv", mime="text/csv", key="dl_req_csv",
         icon=":material/download:", on_click="ignore", width="stretch")
     right.download_button(
-        "Download per-request results (JSON)", view["requests_json"],
+        "Download per-request results (JSON)",
+        functools.partial(table_json, view["requests"]),
         file_name="hedging_requests.json", mime="application/json", key="dl_req_json",
         icon=":material/download:", on_click="ignore", width="stretch")
 

@@ -3,6 +3,9 @@ the latency histogram and the P99 before/after comparison render."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from tests.e2e.conftest import assert_no_exception, open_path, save_screenshot, wait_for_app
 
 
@@ -52,4 +55,21 @@ def test_bad_delay_shows_a_message_not_a_traceback(page) -> None:  # type: ignor
     wait_for_app(page)
     assert page.get_by_text("The hedge delay must be above 0 ms").first.is_visible()
     assert page.get_by_test_id("stVegaLiteChart").count() >= 6
+    assert_no_exception(page)
+
+
+def test_downloads_are_built_when_pressed_and_hold_the_run(page) -> None:  # type: ignore[no-untyped-def]
+    open_hedging(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download per-request results (CSV)").click()
+    lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+    assert download.value.suggested_filename == "hedging_requests.csv"
+    assert len(lines) == 1 + 100  # header and the 100 default requests
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download comparison (JSON)").click()
+    rows = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    assert download.value.suggested_filename == "hedging_strategies.json"
+    assert sorted(row["strategy"] for row in rows) == ["adaptive", "fixed", "none",
+                                                       "percentile"]
+    assert all(row["requests"] == 100 and row["p99_ms"] > 0 for row in rows)
     assert_no_exception(page)

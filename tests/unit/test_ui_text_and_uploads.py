@@ -87,3 +87,19 @@ def test_read_json_upload_reports_position() -> None:
 def test_share_link_carries_every_parameter() -> None:
     link = share_link("hedging", {"seed": ["7"], "models": ["a", "b"], "q": ["x y&z"]})
     assert link == "http://localhost:8501/hedging?seed=7&models=a&models=b&q=x+y%26z"
+
+
+def test_table_downloads_round_trip_and_defuse_formulas() -> None:
+    import json
+
+    from crucible_ui.widgets import table_csv, table_json
+
+    df = pd.DataFrame({"id": [1, 2], "note": ["=cmd|' /C calc'!A0", "plain"],
+                       "when": pd.to_datetime(["2026-01-02", "2026-01-03"]),
+                       "value": [0.5, float("nan")]})
+    back = pd.read_csv(io.BytesIO(table_csv(df)))
+    assert list(back.columns) == list(df.columns) and len(back) == 2
+    assert back["note"][0] == "'=cmd|' /C calc'!A0" and back["note"][1] == "plain"
+    records = json.loads(table_json(df))
+    assert records[0]["when"].startswith("2026-01-02T") and records[1]["value"] is None
+    assert [r["id"] for r in records] == [1, 2]
