@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP_BASE := $(VENV)/.installed-base
 STAMP_TEST := $(VENV)/.installed-test
+#: Test processes (pytest-xdist); each browser-test process starts its own app server.
+WORKERS ?= 2
 
 .PHONY: run test test-fast fuzz bench load lint install clean
 
@@ -25,13 +27,13 @@ run: $(STAMP_BASE)
 	$(BIN)/python -m streamlit run Home.py
 
 test: $(STAMP_TEST)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(WORKERS)
 
 test-fast: $(STAMP_TEST)
-	$(BIN)/python -m pytest tests/unit tests/app
+	$(BIN)/python -m pytest -n $(WORKERS) tests/unit tests/app
 
 fuzz: $(STAMP_TEST)
-	CRUCIBLE_FUZZ_COMBOS=200 CRUCIBLE_STATE_RERUNS=500 $(BIN)/python -m pytest \
+	CRUCIBLE_FUZZ_COMBOS=200 CRUCIBLE_STATE_RERUNS=500 $(BIN)/python -m pytest -n $(WORKERS) \
 		tests/app/test_fuzz.py tests/app/test_session_state.py -k "not each_extreme"
 
 bench: $(STAMP_TEST)
