@@ -62,6 +62,8 @@ async def _session(browser: object, url: str, timings: dict[str, list[float]],
                    errors: list[str]) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
     tab = await context.new_page()
+    # twenty tabs loading the frontend at once on two cores take longer than the 30 s default
+    tab.set_default_navigation_timeout(120_000)
     tab.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
     try:
         for spec in existing_pages():
@@ -99,6 +101,8 @@ async def _run(sessions: int, url: str, pid: int) -> tuple[list[Row], list[str]]
     timings: dict[str, list[float]] = {}
     errors: list[str] = []
     async with async_playwright() as playwright:
+        # Until the entrypoint has run once the server does not know the page paths.
+        await _probe(playwright, url)
         browser = await playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         rss_start = _rss_mb(pid)
