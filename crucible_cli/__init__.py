@@ -1,0 +1,1 @@
+"""Console scripts: the dashboards' analyses for pipelines (see pyproject's scripts)."""
