@@ -10,9 +10,38 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 from scipy import optimize, stats
+
+
+@runtime_checkable
+class LatencyDistribution(Protocol):
+    """What the hedging scenarios need of a latency distribution (ms): a name, the CDF,
+    the survival function, the quantile function and a sampler. :class:`LatencyProfile`
+    (the mock's mixture) and the empirical distribution of a logged run both conform."""
+
+    @property
+    def name(self) -> str:
+        """What to call the distribution in results."""
+        ...
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` independent latencies (ms)."""
+        ...
+
+    def cdf(self, x_ms: np.ndarray | float) -> np.ndarray:
+        """P(latency <= x)."""
+        ...
+
+    def sf(self, x_ms: np.ndarray | float) -> np.ndarray:
+        """P(latency > x)."""
+        ...
+
+    def quantile(self, q: float) -> float:
+        """The q-quantile (ms): the least x with P(latency <= x) >= q."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special, stats
 
-from crucible_mock.latency import LatencyProfile, get_profile
+from crucible_mock.latency import LatencyDistribution, LatencyProfile, get_profile
 from crucible_mock.pricing import (
     SUPPORT_TOKENS_IN,
     SUPPORT_TOKENS_OUT,
@@ -186,14 +186,21 @@ class HedgingProgress:
     summary: HedgingSummary
 
 
-def resolve_profile(profile: str | LatencyProfile,
-                    slow_fraction: float | None = None) -> LatencyProfile:
-    """The latency profile by name (or as given), with its slow-tail share replaced."""
+def resolve_profile(profile: str | LatencyDistribution,
+                    slow_fraction: float | None = None) -> LatencyDistribution:
+    """The latency profile by name (or as given), with its slow-tail share replaced.
+
+    Besides the mock's :class:`LatencyProfile`, any :class:`LatencyDistribution` (such as
+    the empirical distribution of a latency log, ``hedging_plan.empirical_profile``) is
+    accepted as given; it has no slow-tail share to replace."""
     base = get_profile(profile) if isinstance(profile, str) else profile
-    if not isinstance(base, LatencyProfile):
+    if not isinstance(base, LatencyDistribution) or isinstance(base, type):
         raise ValueError(f"profile must be a profile name or LatencyProfile, got {profile!r}")
     if slow_fraction is None:
         return base
+    if not isinstance(base, LatencyProfile):
+        raise ValueError("slow_fraction applies to the mock's mixture profiles only; "
+                         f"{base.name!r} is a measured distribution")
     return base.with_slow_fraction(
         require_float("slow_fraction", slow_fraction, low=0.0, high=1.0))
 
@@ -277,7 +284,7 @@ def simulate(
     n_requests: int,
     seed: int | np.random.Generator,
     *,
-    profile: str | LatencyProfile = "support",
+    profile: str | LatencyDistribution = "support",
     delay_ms: float | None = None,
     percentile: float = DEFAULT_PERCENTILE,
     budget: float | None = None,
@@ -310,12 +317,14 @@ def simulate(
     slo = require_float("slo_ms", slo_ms, low=0.0, low_open=True)
     weight = require_float("load_weight", load_weight, low=0.0)
     prof = resolve_profile(profile, slow_fraction)
-    shifted: LatencyProfile | None = None
+    shifted: LatencyDistribution | None = None
     if shift is not None:
         if not isinstance(shift, tuple) or len(shift) != 2:
             raise ValueError(f"shift must be a pair (request index, slow fraction), got "
                              f"{shift!r}")
         at = require_int("shift request index", shift[0], low=0, high=n)
+        if not isinstance(prof, LatencyProfile):
+            raise ValueError("shift applies to the mock's mixture profiles only")
         shifted = prof.with_slow_fraction(
             require_float("shift slow fraction", shift[1], low=0.0, high=1.0))
 
@@ -527,10 +536,14 @@ def iter_simulate(strategy: str, n_requests: int, seed: int | np.random.Generato
             break
 
 
-def _mixture_sf(prof: LatencyProfile, t: np.ndarray) -> np.ndarray:
+def _mixture_sf(prof: LatencyDistribution, t: np.ndarray) -> np.ndarray:
     """The profile's survival function P(X > t) from the log-normal components, with
     ``scipy.special.ndtr`` (the same mixture as ``LatencyProfile.sf``, without the
-    per-call overhead of ``scipy.stats`` inside root finding)."""
+    per-call overhead of ``scipy.stats`` inside root finding). Another distribution's
+    own ``sf`` is used as it is, with S(t) = 1 for t <= 0."""
+    if not isinstance(prof, LatencyProfile):
+        t = np.asarray(t, dtype=float)
+        return np.asarray(np.where(t > 0, prof.sf(t), 1.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         log_t = np.log(np.where(t > 0, t, np.nan))
     body = special.ndtr((np.log(prof.body_median_ms) - log_t) / prof.body_sigma)
@@ -539,7 +552,7 @@ def _mixture_sf(prof: LatencyProfile, t: np.ndarray) -> np.ndarray:
     return np.asarray(np.where(t > 0, value, 1.0))
 
 
-def hedged_sf(profile: str | LatencyProfile, delay_ms: float, t_ms: np.ndarray | float, *,
+def hedged_sf(profile: str | LatencyDistribution, delay_ms: float, t_ms: np.ndarray | float, *,
               max_hedges: int = 1) -> np.ndarray:
     """P(min(X0, d + X1, ..., m d + Xm) > t) = S(t) * prod_j S(t - j d) for independent
     draws X from the profile (S the profile's survival function, S(x) = 1 for x <= 0).
@@ -559,7 +572,7 @@ def hedged_sf(profile: str | LatencyProfile, delay_ms: float, t_ms: np.ndarray |
     return np.asarray(value)
 
 
-def hedged_latency_quantile(profile: str | LatencyProfile, delay_ms: float, q: float, *,
+def hedged_latency_quantile(profile: str | LatencyDistribution, delay_ms: float, q: float, *,
                             max_hedges: int = 1) -> float:
     """The exact q-quantile (ms) of the hedged latency min(X1, d + X2) (or with more
     hedges; ``max_hedges=0`` gives the profile's own quantile) for independent draws from
@@ -569,8 +582,7 @@ def hedged_latency_quantile(profile: str | LatencyProfile, delay_ms: float, q: f
     q = require_float("q", q, low=0.0, high=1.0, low_open=True, high_open=True)
     delay = _check_delay(delay_ms)
     hedges = require_int("max_hedges", max_hedges, low=0, high=MAX_HEDGES)
-    lo = min(prof.body_median_ms, prof.tail_median_ms) * math.exp(-12 * prof.max_sigma)
-    hi = max(prof.body_median_ms, prof.tail_median_ms) * math.exp(12 * prof.max_sigma)
+    lo, hi = _bracket(prof, q)
 
     def gap(t: float) -> float:
         sf = _mixture_sf(prof, np.array(t))
@@ -578,10 +590,23 @@ def hedged_latency_quantile(profile: str | LatencyProfile, delay_ms: float, q: f
             sf = sf * _mixture_sf(prof, np.array(t - j * delay))
         return float(1.0 - sf) - q
 
+    if gap(lo) >= 0:
+        return lo
     return float(optimize.brentq(gap, lo, hi, xtol=1e-9, rtol=1e-12))
 
 
-def expected_extra_requests(profile: str | LatencyProfile, delay_ms: float, *,
+def _bracket(prof: LatencyDistribution, q: float) -> tuple[float, float]:
+    """An interval holding the hedged q-quantile: the mixture's far tails, or for any
+    other distribution [0, its own q-quantile] (hedging never makes a request slower, so
+    the hedged quantile is at most the unhedged one)."""
+    if isinstance(prof, LatencyProfile):
+        lo = min(prof.body_median_ms, prof.tail_median_ms) * math.exp(-12 * prof.max_sigma)
+        hi = max(prof.body_median_ms, prof.tail_median_ms) * math.exp(12 * prof.max_sigma)
+        return lo, hi
+    return 0.0, float(prof.quantile(q))
+
+
+def expected_extra_requests(profile: str | LatencyDistribution, delay_ms: float, *,
                             max_hedges: int = 1) -> float:
     """Expected backups per request without a budget: sum over j of P(backup j fires) =
     S(j d) * prod_{i<j} S(i d) (the request is unanswered at j d)."""
@@ -593,7 +618,7 @@ def expected_extra_requests(profile: str | LatencyProfile, delay_ms: float, *,
 
 
 def tradeoff_curve(delays_ms: Sequence[float], n_requests: int, seed: int, *,
-                   profile: str | LatencyProfile = "support", budget: float | None = None,
+                   profile: str | LatencyDistribution = "support", budget: float | None = None,
                    max_hedges: int = 1, slow_fraction: float | None = None) -> pd.DataFrame:
     """Simulated and exact P99/P99.9 and extra load across fixed hedge delays.
 
@@ -652,7 +677,7 @@ class FanoutResult:
 
 
 def simulate_fanout(k: int, n_requests: int, seed: int | np.random.Generator, *,
-                    profile: str | LatencyProfile = "support", delay_ms: float | None = None,
+                    profile: str | LatencyDistribution = "support", delay_ms: float | None = None,
                     budget: float | None = None, max_hedges: int = 1,
                     slow_fraction: float | None = None) -> FanoutResult:
     """Simulate ``n_requests`` fan-out user requests of ``k`` sub-requests each, every
@@ -669,7 +694,7 @@ def simulate_fanout(k: int, n_requests: int, seed: int | np.random.Generator, *,
     )
 
 
-def fanout_latency_quantile(profile: str | LatencyProfile, k: int, q: float, *,
+def fanout_latency_quantile(profile: str | LatencyDistribution, k: int, q: float, *,
                             delay_ms: float | None = None, max_hedges: int = 1) -> float:
     """Exact q-quantile of the slowest of ``k`` independent sub-requests: P(max <= t) =
     G(t)^k, so it is the q^(1/k)-quantile of one sub-request (hedged when ``delay_ms``)."""
@@ -681,7 +706,7 @@ def fanout_latency_quantile(profile: str | LatencyProfile, k: int, q: float, *,
     return hedged_latency_quantile(profile, delay_ms, level, max_hedges=max_hedges)
 
 
-def fanout_curve(ks: Sequence[int], *, profile: str | LatencyProfile = "support",
+def fanout_curve(ks: Sequence[int], *, profile: str | LatencyDistribution = "support",
                  delay_ms: float = DEFAULT_DELAY_MS, max_hedges: int = 1,
                  slow_fraction: float | None = None) -> pd.DataFrame:
     """Exact P50 and P99 of a fan-out user request over ``ks``, with and without hedging."""
@@ -695,3 +720,23 @@ def fanout_curve(ks: Sequence[int], *, profile: str | LatencyProfile = "support"
                          "latency_ms": fanout_latency_quantile(
                              prof, k, q, delay_ms=delay_ms, max_hedges=max_hedges)})
     return pd.DataFrame(rows)
+
+
+# --- planning from a latency log, and exporting the policy (their own modules) -----------
+# Imported last: hedging_plan calls back into this module, which is complete by now.
+from crucible_scenarios.hedging_export import (  # noqa: E402, F401
+    EXPORT_SYSTEMS,
+    export_policy,
+)
+from crucible_scenarios.hedging_plan import (  # noqa: E402, F401
+    EmpiricalProfile,
+    IndependenceCheck,
+    QuantileEstimate,
+    Recommendation,
+    empirical_profile,
+    exact_tradeoff_curve,
+    independence_check,
+    log_delays,
+    quantile_interval,
+    recommend_delay,
+)
