@@ -416,7 +416,7 @@ def _latency_values(raw: pd.Series, ok: np.ndarray, file: str, field: str,
     as_text = raw.astype(str)
     suffix = as_text.str.extract(_SUFFIX)
     suffix_unit: str | None = None
-    if raw.dtype == object and suffix[1].notna().any():
+    if _is_text(raw) and suffix[1].notna().any():
         units = suffix[1].map(lambda u: _SUFFIX_UNIT.get(u) if isinstance(u, str) else None)
         seen = units[ok & units.notna().to_numpy()]
         distinct = list(dict.fromkeys(seen))
@@ -533,6 +533,12 @@ def _timestamps(frame: pd.DataFrame, column: str, file: str, *, scale: float = 1
     return (dates - pd.Timestamp("1970-01-01", tz="UTC")).dt.total_seconds().to_numpy()
 
 
+def _is_text(col: pd.Series) -> bool:
+    """True for a column that may hold text (object or string dtype)."""
+    return not (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+                or pd.api.types.is_datetime64_any_dtype(col))
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text.strip())
@@ -549,7 +555,7 @@ def _refuse_formulas(frame: pd.DataFrame, file: str, *, json_rows: bool = False)
             raise MalformedError("a column name that looks like a spreadsheet formula",
                                  file=file, line=1, field=str(name))
         col = frame[name]
-        if col.dtype != object:
+        if not _is_text(col):
             continue
         text = col.astype(str)
         starts = text.str.match(_FORMULA.pattern) & col.map(

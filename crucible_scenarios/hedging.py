@@ -592,7 +592,43 @@ def hedged_latency_quantile(profile: str | LatencyDistribution, delay_ms: float,
 
     if gap(lo) >= 0:
         return lo
+    if not isinstance(prof, LatencyProfile):
+        return _step_quantile(prof, delay, hedges, q, lo, hi)
     return float(optimize.brentq(gap, lo, hi, xtol=1e-9, rtol=1e-12))
+
+
+def _step_quantile(prof: LatencyDistribution, delay: float, hedges: int, q: float,
+                   lo: float, hi: float) -> float:
+    """The least t with P(T <= t) >= q for a distribution that may be a step function (an
+    empirical one), where root finding can stop on a flat stretch: bisection keeping
+    F_T(lo) < q <= F_T(hi), then, when the distribution lists its support
+    (``sorted_ms``), the jump point found exactly: the latest support point of T
+    (x_i + j d) at or below ``hi`` that still has F_T >= q."""
+    def cdf(t: float) -> float:
+        sf = _mixture_sf(prof, np.array(t))
+        for j in range(1, hedges + 1):
+            sf = sf * _mixture_sf(prof, np.array(t - j * delay))
+        return float(1.0 - sf)
+
+    for _ in range(200):
+        if hi - lo <= 1e-12 * max(1.0, abs(hi)):
+            break
+        mid = 0.5 * (lo + hi)
+        if cdf(mid) >= q:
+            hi = mid
+        else:
+            lo = mid
+    support = getattr(prof, "sorted_ms", None)
+    if isinstance(support, np.ndarray) and support.size:
+        best = hi
+        for j in range(hedges + 1):
+            at = int(np.searchsorted(support, hi - j * delay, side="right")) - 1
+            if at >= 0:
+                point = float(support[at]) + j * delay
+                if point <= hi and point > lo and cdf(point) >= q:
+                    best = min(best, point)
+        return best
+    return hi
 
 
 def _bracket(prof: LatencyDistribution, q: float) -> tuple[float, float]:

@@ -291,7 +291,7 @@ def independence_check(latencies_ms_in_time_order: Sequence[float] | np.ndarray,
     if np.ptp(logs) == 0:
         return IndependenceCheck(n, 0.0, (math.nan, math.nan), 1.0, 1.0, 1.0,
                                  float(values[0]), alpha, True)
-    r, confint = acf(logs, nlags=1, alpha=alpha, fft=False)
+    r, confint = acf(logs, nlags=1, alpha=alpha, result_object=False)
     r1 = float(r[1])
     low, high = float(confint[1][0]), float(confint[1][1])
     # acf centres Bartlett's interval on r1; the test is whether 0 lies inside it

@@ -1,0 +1,170 @@
+"""Latency-log readers: every real file in ../shared/fixtures/latency against the counts
+its SOURCES.md states, the project's own small files in each format, and hostile files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from crucible_io.latency import read_latency_log
+from crucible_io.limits import (
+    MalformedError,
+    NotTextError,
+    ReadError,
+    SchemaError,
+    TooLargeError,
+    UnknownFormatError,
+)
+from tests.shared_fixtures import shared_fixture
+
+OWN = Path(__file__).resolve().parents[2] / "fixtures" / "latency"
+
+# (file, format, requests, failed, unit) as SOURCES.md describes each file.
+SHARED = [
+    ("llmperf-leaderboard-groq_70b.json", "llmperf", 150, 0, "s"),
+    ("llmperf-leaderboard-bedrock_70b.json", "llmperf", 150, 49, "s"),
+    ("llmperf-leaderboard-lepton_7b.json", "llmperf", 150, 130, "s"),
+    ("taurus-jmeter-slow-stdev.jtl", "jmeter", 599, 63, "ms"),
+    ("taurus-k6_kpi.csv", "k6", 4, 2, "ms"),
+    ("taurus-ab.tsv", "ab", 10, 0, "ms"),
+]
+
+
+@pytest.mark.parametrize(("name", "fmt", "requests", "failed", "unit"), SHARED)
+def test_shared_files_read_with_their_stated_counts(name: str, fmt: str, requests: int,
+                                                    failed: int, unit: str) -> None:
+    log = read_latency_log(shared_fixture("latency", name))
+    assert (log.format, log.requests, log.failed, log.unit) == (fmt, requests, failed, unit)
+    assert log.source == name
+    assert np.isfinite(log.latencies_ms).all() and (log.latencies_ms > 0).all()
+
+
+def test_llmperf_429_rows_are_failures_not_fast_requests() -> None:
+    path = shared_fixture("latency", "llmperf-leaderboard-lepton_7b.json")
+    records = json.loads(path.read_text())
+    ok = sorted(r["end_to_end_latency_s"] * 1000 for r in records if r["error_code"] is None)
+    log = read_latency_log(path)
+    assert log.latencies_ms.min() > 1000  # none of the zeroed 429 rows
+    np.testing.assert_allclose(np.sort(log.latencies_ms), ok)
+    assert log.ttft_ms is not None and log.ttft_ms.size == 20
+
+
+def test_jmeter_is_put_in_time_order_and_keeps_ttfb() -> None:
+    path = shared_fixture("latency", "taurus-jmeter-slow-stdev.jtl")
+    log = read_latency_log(path)
+    assert log.timestamps is not None and np.all(np.diff(log.timestamps) >= 0)
+    lines = path.read_text().splitlines()[1:]
+    rows = [line.split(",") for line in lines]
+    ok = [(int(r[0]), int(r[1])) for r in rows if r[6] == "true"]
+    first = min(ok)  # earliest successful sample (stable order for ties)
+    assert log.latencies_ms[0] == first[1] or log.timestamps[0] == first[0] / 1000
+    assert log.ttft_ms is not None and (log.ttft_ms <= log.latencies_ms).all()
+
+
+def test_k6_takes_http_req_duration_and_counts_failures_apart() -> None:
+    log = read_latency_log(shared_fixture("latency", "taurus-k6_kpi.csv"))
+    np.testing.assert_allclose(log.latencies_ms, [245.591442, 238.032448])
+
+
+def test_ab_uses_ttime_in_ms() -> None:
+    log = read_latency_log(shared_fixture("latency", "taurus-ab.tsv"))
+    assert sorted(log.latencies_ms) == [232, 232, 233, 234, 235, 235, 243, 245, 247, 247]
+
+
+@pytest.mark.parametrize(("name", "fmt", "requests", "failed", "unit", "first_ms"), [
+    ("api_calls_ms.csv", "csv", 6, 1, "ms", 412.5),
+    ("api_calls.jsonl", "jsonl", 5, 1, "s", 410.0),
+    ("small_llmperf_individual_responses.json", "llmperf", 4, 1, "s", 2500.0),
+    ("small_results.jtl", "jmeter", 4, 1, "ms", 310.0),
+    ("small_k6_out.csv", "k6", 3, 1, "ms", 512.25),
+    ("small_ab_gnuplot.tsv", "ab", 3, 0, "ms", 26.0),
+])
+def test_own_fixtures(name: str, fmt: str, requests: int, failed: int, unit: str,
+                      first_ms: float) -> None:
+    log = read_latency_log(OWN / name)
+    assert (log.format, log.requests, log.failed, log.unit) == (fmt, requests, failed, unit)
+    assert log.latencies_ms[0] == pytest.approx(first_ms)
+
+
+def test_unit_override_and_reason() -> None:
+    guessed = read_latency_log(OWN / "api_calls_ms.csv")
+    assert guessed.unit_reason == "from the column name"
+    forced = read_latency_log(OWN / "api_calls_ms.csv", unit="s")
+    assert forced.unit_reason == "as given"
+    np.testing.assert_allclose(forced.latencies_ms, guessed.latencies_ms * 1000)
+
+
+def test_unit_from_magnitude_and_column_choice() -> None:
+    data = b"request,took,queue\n1,0.5,3\n2,0.7,4\n3,1.2,2\n"
+    log = read_latency_log(data, name="m.csv")
+    assert (log.column, log.unit, log.unit_reason) == ("took", "s", "from the magnitude")
+    chosen = read_latency_log(data, name="m.csv", column="queue", unit="ms")
+    assert chosen.latencies_ms.tolist() == [3, 4, 2]
+
+
+def test_unit_suffix_on_values() -> None:
+    log = read_latency_log(b"latency\n250ms\n300ms\n1200ms\n", name="s.csv")
+    assert (log.unit, log.latencies_ms.tolist()) == ("ms", [250, 300, 1200])
+
+
+def test_llmperf_column_choice_plans_on_ttft() -> None:
+    log = read_latency_log(OWN / "small_llmperf_individual_responses.json", column="ttft_s")
+    np.testing.assert_allclose(log.latencies_ms, [310, 290, 350])
+
+
+# --- hostile files ----------------------------------------------------------------------
+
+HOSTILE = [
+    (b"latency_ms\n100\nfast\n120\n", SchemaError, 3, "latency_ms"),
+    (b"latency_ms\n100\n-5\n120\n", SchemaError, 3, "latency_ms"),
+    (b"latency_ms\n100\nNaN\n120\n", SchemaError, 3, "latency_ms"),
+    (b"latency_ms\n100\n120\n\n", None, None, None),
+    (b"latency_ms\n100\n", SchemaError, None, "latency_ms"),
+    (b"latency\n250ms\n1.5s\n300ms\n", SchemaError, 3, "latency"),
+    (b"latency\n250ms\n1500\n", SchemaError, 3, "latency"),
+    (b"latency_ms,note\n100,ok\n120,=cmd|' /C calc'!A0\n", MalformedError, 3, "note"),
+    (b"latency_ms\n100\n@SUM(A1:A9)\n", MalformedError, 3, "latency_ms"),
+    (b"latency_ms,city\n100,M\xfcnchen\n", NotTextError, 2, None),
+    (b"id,queue\n1,2\n", SchemaError, None, "latency"),
+    (b"[1, 2, 3]", SchemaError, None, "[0]"),
+    (b'{"a": 1}', UnknownFormatError, None, None),
+    (b'[{"end_to_end_latency_s": 1.0, "error_code": null}, '
+     b'{"end_to_end_latency_s": "slow", "error_code": null}]', SchemaError, None,
+     "[1].end_to_end_latency_s"),
+    (b'[{"latency_ms": 1}, {"latency_ms": 2}, ', MalformedError, 1, None),
+]
+
+
+@pytest.mark.parametrize(("data", "error", "line", "field"), HOSTILE)
+def test_hostile_files_are_refused_with_a_location(data: bytes, error: type | None,
+                                                    line: int | None,
+                                                    field: str | None) -> None:
+    if error is None:  # a trailing blank line is harmless
+        assert read_latency_log(data, name="ok.csv").succeeded == 2
+        return
+    with pytest.raises(error) as caught:
+        read_latency_log(data, name="bad.csv")
+    assert isinstance(caught.value, ReadError)
+    assert caught.value.file == "bad.csv" and "bad.csv" in str(caught.value)
+    if line is not None:
+        assert caught.value.line == line
+    if field is not None:
+        assert caught.value.field == field
+
+
+def test_over_the_size_limit() -> None:
+    with pytest.raises(TooLargeError, match="limit"):
+        read_latency_log(b"latency_ms\n" + b"100\n" * 1000, name="big.csv", max_bytes=1000)
+
+
+def test_failed_rows_may_have_empty_latency() -> None:
+    log = read_latency_log(b"latency_ms,status\n100,200\n,500\n120,200\n", name="f.csv")
+    assert (log.succeeded, log.failed) == (2, 1)
+
+
+def test_bad_unit_argument() -> None:
+    with pytest.raises(ValueError, match="unit"):
+        read_latency_log(OWN / "api_calls_ms.csv", unit="hours")
