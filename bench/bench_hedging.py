@@ -15,6 +15,10 @@ from streamlit.testing.v1 import AppTest
 from bench.core import Row, median_seconds
 from crucible_scenarios.hedging import (
     compare_strategies,
+    empirical_profile,
+    exact_tradeoff_curve,
+    log_delays,
+    recommend_delay,
     simulate,
     summarize,
     tradeoff_curve,
@@ -75,6 +79,19 @@ def rows() -> list[Row]:
     delays = (150, 250, 400, 600, 800, 1000, 1300, 1700, 2200, 3000, 4000, 6000)
     seconds = median_seconds(lambda: tradeoff_curve(delays, 20_000, 1), repeat=3)
     out.append(Row("hedging", "trade-off curve, 12 delays x 20,000 requests + exact",
+                   seconds, "s"))
+    logged = np.random.default_rng(2).lognormal(np.log(500.0), 0.8, N)
+
+    def plan_from_log() -> None:
+        prof = empirical_profile(logged)
+        exact_tradeoff_curve(prof, log_delays(prof))
+
+    seconds = median_seconds(plan_from_log, repeat=5)
+    out.append(Row("hedging", "empirical_profile + exact trade-off curve (12 delays), "
+                              "10^6 logged requests", seconds, "s", 0.5))
+    prof = empirical_profile(logged)
+    seconds = median_seconds(lambda: recommend_delay(prof, target_ms=1500.0), repeat=5)
+    out.append(Row("hedging", "recommend_delay for a P99 target, 10^6 logged requests",
                    seconds, "s"))
     return out
 

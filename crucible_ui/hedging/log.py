@@ -28,6 +28,7 @@ from crucible_scenarios.hedging import (
 )
 from crucible_ui.charts import vega_spec
 from crucible_ui.hedging.charts import log_histogram_chart
+from crucible_ui.hedging.mock import STRATEGY_NAMES
 from crucible_ui.hedging_charts import histogram_chart, tradeoff_chart
 from crucible_ui.uploads import MAX_UPLOAD_BYTES
 from crucible_ui.widgets import download_buttons, metric_card, seed_control
@@ -97,7 +98,7 @@ def simulations(data: bytes, name: str, column: str | None, unit: str | None,
             "p99": vega_spec(tradeoff_chart(curve, current_delay_ms=delay)),
             "p999": vega_spec(tradeoff_chart(curve, current_delay_ms=delay,
                                              quantile="p999")),
-            "curve": curve, "table": table}
+            "curve": curve, "table": table, "budgeted": budget is not None}
 
 
 def log_view() -> None:
@@ -289,13 +290,17 @@ def simulated_section(sims: dict[str, Any], delay: float, fallback: bool,
     left, right = st.columns(2)
     left.vega_lite_chart(sims["p99"], width="stretch")
     right.vega_lite_chart(sims["p999"], width="stretch")
+    if sims["budgeted"]:
+        st.caption("The exact curve ignores the budget; the simulated points respect it, "
+                   "so delays earlier than the budget allows stay at the budget's load.")
     caveat(clustered)
     download_buttons(sims["curve"], "hedging_log_tradeoff", key="dl_log_trade",
                      label="trade-off curve")
     st.markdown("**All strategies on the same resampled requests**")
     table: pd.DataFrame = sims["table"]
     shown = table[["strategy", "p50_ms", "p99_ms", "p999_ms", "p99_reduction_pct",
-                   "extra_requests_pct", "median_delay_ms"]]
+                   "extra_requests_pct", "median_delay_ms"]].copy()
+    shown["strategy"] = shown["strategy"].map(STRATEGY_NAMES)
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
         "p50_ms": st.column_config.NumberColumn("P50 (ms)", format="%.0f"),
         "p99_ms": st.column_config.NumberColumn("P99 (ms)", format="%.0f"),

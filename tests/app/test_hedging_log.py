@@ -75,3 +75,16 @@ def test_bad_file_gives_the_reader_message_and_the_page_goes_on() -> None:
     at.segmented_control(key="src").set_value("mock").run()
     assert_clean(at)
     assert any(m.label == "P99 latency" for m in at.metric)
+
+
+def test_slow_runs_are_flagged_beside_the_results() -> None:
+    rng = np.random.default_rng(9)
+    base = rng.lognormal(np.log(400), 0.5, 3000)
+    degraded = np.repeat(rng.random(60) < 0.15, 50)
+    values = np.where(degraded, base * 6, base)
+    data = ("latency_ms\n" + "\n".join(f"{v:.2f}" for v in values)).encode()
+    at = _upload("bursty.csv", data)
+    assert_clean(at)
+    assert any("Slow requests cluster in time" in str(w.value) for w in at.warning)
+    caveats = [c for c in at.caption if "likely slow too" in str(c.value)]
+    assert len(caveats) >= 4  # recommendation, histogram, trade-off, strategies

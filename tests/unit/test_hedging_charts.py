@@ -123,3 +123,17 @@ def test_fanout_chart_spec() -> None:
     assert spec["layer"][0]["encoding"]["x"]["scale"]["type"] == "log"
     assert len(spec["datasets"][spec["layer"][0]["data"]["name"]]) == 12
     assert len(fanout_chart(curve).to_dict()["layer"]) == 1
+
+
+def test_log_histogram_chart_marks_each_percentile_with_its_interval() -> None:
+    from crucible_scenarios.hedging import quantile_interval
+    from crucible_ui.hedging.charts import log_histogram_chart, percentile_frame
+
+    values = np.random.default_rng(0).lognormal(6, 0.5, 500)
+    estimates = [quantile_interval(values, q) for q in (0.5, 0.95, 0.99, 0.999)]
+    frame = percentile_frame(estimates)
+    assert list(frame["percentile"]) == ["P50", "P95", "P99", "P99.9"]
+    assert frame["low_ms"].iloc[0] <= frame["latency_ms"].iloc[0] <= frame["high_ms"].iloc[0]
+    assert np.isnan(frame["high_ms"].iloc[3])  # 500 requests cannot bound P99.9 above
+    spec = log_histogram_chart(values, estimates).to_dict()  # validates against the schema
+    assert len(spec["layer"]) == 3
