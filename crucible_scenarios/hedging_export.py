@@ -136,17 +136,20 @@ def _envoy(delay: float, hedges: int, budget: float | None) -> str:
 
 def _finagle(delay: float, budget: float | None) -> str:
     load = budget if budget is not None else 0.01
+    floor_ms = max(1, round(delay))
     return "\n".join([
         "// Finagle (Scala): idempotent(maxExtraLoad) sends one backup request when a",
         "// call is slower than the (1 - maxExtraLoad) percentile of its recent latencies,",
-        f"// here the P{100 * (1 - load):.4g}, and marks the method safe to retry.",
+        f"// here the P{100 * (1 - load):.4g}, and marks the method safe to retry;",
+        f"// minSendBackupAfterMs keeps backups from going out before {floor_ms:,} ms.",
         f"// Cannot express: the {delay:,.0f} ms delay itself (Finagle chooses its own",
-        "// percentile from the latencies it observes), nor more than one backup.",
+        "// percentile from the latencies it observes; the planned delay is only a floor),",
+        "// nor more than one backup. Drop minSendBackupAfterMs where your version lacks it.",
         "import com.twitter.finagle.Http",
         "",
         "val client = Http.client",
         "  .methodBuilder(\"inet!llm-backend:443\")",
-        f"  .idempotent(maxExtraLoad = {load:.4g})",
+        f"  .idempotent(maxExtraLoad = {load:.4g}, minSendBackupAfterMs = {floor_ms})",
         "  .newService(\"completions\")",
     ]) + "\n"
 

@@ -198,7 +198,8 @@ def test_other_exports_state_their_settings_and_limits() -> None:
     assert "per_try_timeout: 0.25s" in envoy and "hedge_on_per_try_timeout: true" in envoy
     assert "budget_percent: {value: 5}" in envoy and "Cannot express" in envoy
     finagle = export_policy(250.0, max_hedges=1, budget=0.05, system="finagle")
-    assert "idempotent(maxExtraLoad = 0.05)" in finagle and "P95" in finagle
+    assert "idempotent(maxExtraLoad = 0.05, minSendBackupAfterMs = 250)" in finagle
+    assert "P95" in finagle
     polly = export_policy(250.0, max_hedges=2, budget=None, system="polly")
     assert "MaxHedgedAttempts = 2" in polly and "FromMilliseconds(250)" in polly
     for system in EXPORT_SYSTEMS:
