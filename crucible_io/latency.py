@@ -413,10 +413,10 @@ def _latency_values(raw: pd.Series, ok: np.ndarray, file: str, field: str,
     infinite and NaN values on successful rows, and values whose unit suffixes differ."""
     label = (lambda i: None) if json_rows else (lambda i: int(line_of[i]))
     where = (lambda i: f"[{i}].{field}") if json_rows else (lambda i: field)
-    as_text = raw.astype(str)
-    suffix = as_text.str.extract(_SUFFIX)
     suffix_unit: str | None = None
-    if _is_text(raw) and suffix[1].notna().any():
+    text_column = _is_text(raw)
+    suffix = raw.astype(str).str.extract(_SUFFIX) if text_column else None
+    if suffix is not None and suffix[1].notna().any():
         units = suffix[1].map(lambda u: _SUFFIX_UNIT.get(u) if isinstance(u, str) else None)
         seen = units[ok & units.notna().to_numpy()]
         distinct = list(dict.fromkeys(seen))
