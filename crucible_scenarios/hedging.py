@@ -30,6 +30,15 @@ Strategies
     updated after every batch. The loss of a request is ``1{latency > slo_ms}`` plus
     ``load_weight`` per extra request sent, so the bandit trades tail latency against load.
 
+Profiles
+--------
+Every function takes the mock's :class:`~crucible_mock.latency.LatencyProfile` (or its
+name) or any :class:`~crucible_mock.latency.LatencyDistribution`, such as the empirical
+distribution of a latency log (``hedging_plan.empirical_profile``): ``simulate`` then
+resamples the log (the bootstrap) and the exact quantiles use its step CDF. Planning
+(``recommend_delay``, ``independence_check``) and exports (``export_policy``) live in
+``hedging_plan`` and ``hedging_export`` and are re-exported here.
+
 Every strategy takes a hedge ``budget`` (percent of requests that may hedge), enforced by a
 token bucket refilled every ``budget_window`` requests with that window's share of tokens
 (no carry-over of unused tokens): within a window the first requests that want to hedge take
