@@ -168,3 +168,30 @@ def test_failed_rows_may_have_empty_latency() -> None:
 def test_bad_unit_argument() -> None:
     with pytest.raises(ValueError, match="unit"):
         read_latency_log(OWN / "api_calls_ms.csv", unit="hours")
+
+
+def test_k6_before_expected_response_uses_http_req_failed_then_status() -> None:
+    header = "metric_name,timestamp,metric_value,check,error,error_code,group,method,name," \
+             "proto,scenario,status,subproto,tls_version,url,extra_tags\n"
+    rows = [("http_req_duration", 1, "200.5", "200"), ("http_req_failed", 1, "0", "200"),
+            ("http_req_duration", 2, "0", "0"), ("http_req_failed", 2, "1", "0"),
+            ("http_req_duration", 3, "180.0", "503"), ("http_req_failed", 3, "1", "503"),
+            ("http_req_duration", 4, "210.0", "200"), ("http_req_failed", 4, "0", "200")]
+    body = "".join(f"{m},{t},{v},,,,,GET,u,HTTP/1.1,default,{s},,,u,\n" for m, t, v, s in rows)
+    log = read_latency_log((header + body).encode(), name="old_k6.csv")
+    assert (log.failed, log.latencies_ms.tolist()) == (2, [200.5, 210.0])
+    no_failed_rows = header + "".join(
+        f"{m},{t},{v},,,,,GET,u,HTTP/1.1,default,{s},,,u,\n" for m, t, v, s in rows
+        if m == "http_req_duration")
+    by_status = read_latency_log(no_failed_rows.encode(), name="older_k6.csv")
+    assert (by_status.failed, by_status.latencies_ms.tolist()) == (2, [200.5, 210.0])
+
+
+def test_jmeter_with_dates_and_without_success_column() -> None:
+    data = (b"timeStamp,elapsed,label,responseCode\n"
+            b"2024/05/01 10:00:02.000,300,a,200\n"
+            b"2024/05/01 10:00:01.000,250,a,200\n"
+            b"2024/05/01 10:00:03.000,900,a,Non HTTP response code: java.net.SocketException\n")
+    log = read_latency_log(data, name="dated.jtl")
+    assert (log.format, log.failed, log.latencies_ms.tolist()) == ("jmeter", 1, [250, 300])
+    assert log.timestamps is not None and log.timestamps[1] - log.timestamps[0] == 1.0
