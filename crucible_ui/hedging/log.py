@@ -152,7 +152,7 @@ def log_view() -> None:
     check = described["check"]
     clustered = check is not None and not check.independent
     percentiles_section(log, described)
-    independence_section(check)
+    independence_section(check, log.time_ordered)
     rec = plan(data, name, column or None, unit, goal, budget_pct, target_ms)
     recommendation_section(rec, goal, clustered)
     delay = rec.delay_ms if rec.feasible and math.isfinite(rec.delay_ms) else None
@@ -221,7 +221,7 @@ def percentiles_section(log: LatencyLog, described: dict[str, Any]) -> None:
                "percentiles; shaded bands their 95% intervals.")
 
 
-def independence_section(check: Any) -> None:
+def independence_section(check: Any, time_ordered: bool) -> None:
     st.subheader("Does slowness repeat?")
     st.markdown("Hedging pays when a slow request is slow for a reason that does not "
                 "repeat, so its backup is likely fast. If slow requests come in runs "
@@ -230,6 +230,10 @@ def independence_section(check: Any) -> None:
         st.info("Fewer than 10 successful requests: too few to test.")
         return
     (st.success if check.independent else st.warning)(check.message())
+    if not time_ordered:
+        st.caption("This log has no timestamps, so the check reads the requests in file "
+                   "order; if the tool wrote them in another order (ApacheBench sorts by "
+                   "time taken, for one), runs of slow requests cannot be seen.")
     low, high = check.interval
     st.caption(
         f"Lag-1 autocorrelation of log latency {check.lag1_autocorrelation:+.3f} (95% "
