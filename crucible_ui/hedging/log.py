@@ -232,8 +232,8 @@ def independence_section(check: Any, time_ordered: bool) -> None:
     (st.success if check.independent else st.warning)(check.message())
     if not time_ordered:
         st.caption("This log has no timestamps, so the check reads the requests in file "
-                   "order; if the tool wrote them in another order (ApacheBench sorts by "
-                   "time taken, for one), runs of slow requests cannot be seen.")
+                   "order; if the tool wrote them in another order (sorted by latency, "
+                   "say), runs of slow requests cannot be seen.")
     low, high = check.interval
     st.caption(
         f"Lag-1 autocorrelation of log latency {check.lag1_autocorrelation:+.3f} (95% "
