@@ -817,3 +817,27 @@ def paired_comparison(df: pd.DataFrame, a: str, b: str) -> PairedComparison:
     table = [[int((left & right).sum()), only_a], [only_b, int((~left & ~right).sum())]]
     result = mcnemar(table, exact=True)
     return PairedComparison(a, b, only_a, only_b, float(result.pvalue))
+
+
+# --- voting over real eval logs, and the scaling law of repeated voting ------------------
+# Re-exported here so the ensemble API lives under one name.
+from crucible_scenarios.ensemble_logs import (  # noqa: E402, F401
+    AlignedAnswers,
+    BestComparison,
+    align_logs,
+    best_versus_single,
+    disagreements,
+    diversity,
+    ensemble_from_logs,
+    log_odds_weights,
+    model_correctness,
+    summarize_logs,
+)
+from crucible_scenarios.vote_scaling import (  # noqa: E402, F401
+    item_success_shares,
+    majority_probability,
+    mixture_scaling,
+    mock_success_probabilities,
+    simulate_mock_voting,
+    vote_scaling,
+)
