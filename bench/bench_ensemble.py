@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import functools
 
+import numpy as np
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from bench.core import Row, median_seconds
@@ -12,8 +14,10 @@ from crucible_mock import MODELS
 from crucible_scenarios.ensemble import (
     EXECUTION_STRATEGIES,
     VOTING_STRATEGIES,
+    ensemble_from_logs,
     evaluate,
     iter_evaluate,
+    vote_scaling,
 )
 
 MODELS_ALL = list(MODELS)
@@ -37,7 +41,28 @@ def rows() -> list[Row]:
                                    batch_size=200, include_single_models=True)), repeat=3)
     out.append(Row("ensemble", "iter_evaluate, 2000 questions in 10 live batches", seconds,
                    "s"))
+    table = answer_table(5, 10_000, 1)
+    seconds = median_seconds(lambda: ensemble_from_logs(table, "majority"), repeat=5)
+    out.append(Row("ensemble", "ensemble_from_logs, 5 models x 10^4 items, majority", seconds,
+                   "s", 0.5))
+    p = np.random.default_rng(2).random(10_000)
+    ks = list(range(1, 102, 2))
+    seconds = median_seconds(lambda: vote_scaling(p, ks), repeat=9)
+    out.append(Row("ensemble", "vote_scaling, 10^4 items x odd K = 1..101", seconds, "s",
+                   0.05))
     return out
+
+
+def answer_table(models: int, items: int, seed: int) -> pd.DataFrame:
+    """A wide answer table: four options, each model right with its own accuracy."""
+    rng = np.random.default_rng(seed)
+    options = np.array(["A", "B", "C", "D"], dtype=object)
+    target = options[rng.integers(0, 4, items)]
+    table = pd.DataFrame({"item_id": [f"q{i}" for i in range(items)], "target": target})
+    for m in range(models):
+        right = rng.random(items) < 0.6 + 0.05 * m
+        table[f"answer_m{m}"] = np.where(right, target, options[rng.integers(0, 4, items)])
+    return table
 
 
 def change_widget(at: AppTest, i: int) -> None:
