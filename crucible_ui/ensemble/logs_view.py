@@ -1,0 +1,280 @@
+"""The "Your eval logs" source of the Ensemble Reliability page: 2 to 9 eval logs of
+different models on one task (or one wide answer table) voted over, with the oracle,
+McNemar against the best model, diversity and the per-item disagreements."""
+
+from __future__ import annotations
+
+import importlib
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from crucible_io.ensemble_table import read_answer_table
+from crucible_scenarios.ensemble import (
+    AlignedAnswers,
+    BestComparison,
+    align_logs,
+    best_versus_single,
+    disagreements,
+    diversity,
+    ensemble_from_logs,
+    item_success_shares,
+    model_correctness,
+    summarize_logs,
+)
+from crucible_scenarios.eval_log import EvalLog
+from crucible_ui.charts import vega_spec
+from crucible_ui.ensemble.charts import (
+    DIVERSITY_MEASURES,
+    diversity_heatmap,
+    strategy_accuracy_chart,
+)
+from crucible_ui.ensemble_text import STRATEGY_NAMES, strategy_label
+from crucible_ui.text import escape_markdown
+from crucible_ui.uploads import MAX_UPLOAD_BYTES
+from crucible_ui.widgets import download_buttons, metric_card
+
+TABLE_SUFFIXES = (".csv", ".tsv")
+UPLOAD_TYPES = ["eval", "json", "jsonl", "zip", "csv", "tsv"]
+MEASURE_NAMES = {key: text.split(" (")[0] for key, text in DIVERSITY_MEASURES.items()}
+
+
+@dataclass(frozen=True)
+class LogsResult:
+    """What the page draws for a set of uploads (cached by their bytes)."""
+
+    read: pd.DataFrame
+    aligned_note: str
+    frame: pd.DataFrame
+    summary: pd.DataFrame
+    best: BestComparison
+    pairs: pd.DataFrame
+    strategies: tuple[str, ...]
+    confidence_note: str
+    p_correct: dict[str, list[float]]
+
+
+def _reader() -> Any:
+    """The eval-log reader module, or None where this build has none."""
+    try:
+        return importlib.import_module("crucible_io.evals")
+    except ImportError:
+        return None
+
+
+def read_uploads(files: tuple[tuple[str, bytes], ...]) -> list[EvalLog] | pd.DataFrame:
+    """Uploaded files into EvalLogs (each with the eval-log reader) or, for one CSV/TSV,
+    the wide answer table. Raises ValueError naming the file."""
+    if len(files) == 1 and files[0][0].lower().endswith(TABLE_SUFFIXES):
+        name, data = files[0]
+        buffer = io.BytesIO(data)
+        buffer.name = name
+        return read_answer_table(buffer, max_bytes=MAX_UPLOAD_BYTES)
+    tables = [n for n, _ in files if n.lower().endswith(TABLE_SUFFIXES)]
+    if tables:
+        raise ValueError(f"{tables[0]}: an answer table is read on its own; upload it alone, "
+                         "or upload eval logs only")
+    reader = _reader()
+    if reader is None:
+        raise ValueError("this build cannot read eval logs yet; upload a wide answer table "
+                         "(CSV with item_id, target and one answer column per model)")
+    logs = []
+    for name, data in files:
+        buffer = io.BytesIO(data)
+        buffer.name = name
+        log = reader.read_eval_log(buffer, max_bytes=MAX_UPLOAD_BYTES)
+        logs.append(log if log.source else _with_source(log, name))
+    return logs
+
+
+def _with_source(log: EvalLog, name: str) -> EvalLog:
+    from dataclasses import replace
+
+    return replace(log, source=name)
+
+
+@st.cache_data(max_entries=8, show_spinner="Reading the logs...")
+def analyse(files: tuple[tuple[str, bytes], ...],
+            prices: tuple[tuple[str, float, float], ...]) -> LogsResult:
+    """Read, align, vote with every strategy the data allow, summarize, compare and
+    measure diversity."""
+    source = read_uploads(files)
+    aligned: AlignedAnswers = align_logs(source)
+    strategies = ["majority", "weighted", "unanimous"]
+    confidence_note = ""
+    if len(aligned.has_confidence) == len(aligned.models):
+        strategies.append("best_confidence")
+    else:
+        lacking = [m for m in aligned.models if m not in aligned.has_confidence]
+        confidence_note = ("Most-confident voting is left out: no confidence is recorded "
+                           f"for {', '.join(lacking)} (lm-eval multiple choice records "
+                           "one; generated answers do not).")
+    price_map = {m: (pin, pout) for m, pin, pout in prices if pin > 0 or pout > 0}
+    frame = ensemble_from_logs(aligned, strategies, prices=price_map or None)
+    summary = summarize_logs(frame)
+    pairs = diversity(model_correctness(frame))
+    read = pd.DataFrame({
+        "model": list(aligned.models), "file": list(aligned.sources),
+        "items aligned": aligned.n_items,
+        "items dropped": [aligned.dropped[m] for m in aligned.models],
+        "epochs": [aligned.epochs[m] for m in aligned.models],
+        "accuracy": [frame.attrs["accuracy"][m] for m in aligned.models],
+        "answer = target agrees with stored score": [
+            aligned.score_agreement.get(m, float("nan")) for m in aligned.models]})
+    note = (f"Task **{escape_markdown(aligned.task)}**: {len(aligned.models)} models, "
+            f"{aligned.n_items:,} items every model answered.")
+    p_correct: dict[str, list[float]] = {}
+    if not isinstance(source, pd.DataFrame):
+        for log in source:
+            if log.epochs > 1:
+                p_correct[log.model] = item_success_shares(log.items).tolist()
+    return LogsResult(read=read, aligned_note=note, frame=frame, summary=summary,
+                      best=best_versus_single(frame), pairs=pairs,
+                      strategies=tuple(strategies), confidence_note=confidence_note,
+                      p_correct=p_correct)
+
+
+def price_controls(names: list[str]) -> tuple[tuple[str, float, float], ...]:
+    """Optional prices per model (USD per 1k input and output tokens)."""
+    out = []
+    with st.expander("Prices (optional, for the cost column)"):
+        st.caption("USD per 1,000 input and output tokens; cost per item uses the token "
+                   "counts the logs recorded (left empty where they recorded none).")
+        for i, name in enumerate(names[:9]):
+            left, right = st.columns(2)
+            pin = left.number_input(f"{name}: input", 0.0, 1000.0, 0.0, 0.001,
+                                    key=f"price_in_{i}", format="%.4f")
+            pout = right.number_input(f"{name}: output", 0.0, 1000.0, 0.0, 0.001,
+                                      key=f"price_out_{i}", format="%.4f")
+            out.append((name, float(pin), float(pout)))
+    return tuple(out)
+
+
+def logs_section() -> dict[str, list[float]]:
+    """The uploaded-logs view; returns each multi-epoch model's per-item success shares
+    for the "How many calls?" section (empty when there are none)."""
+    st.subheader("Would voting beat your best model?")
+    st.markdown(
+        "Upload **2 to 9 eval logs** of different models on the same task (Inspect `.eval` "
+        "or `.json`, lm-eval `samples_*.jsonl`, HELM, OpenAI evals), or **one wide CSV** "
+        "with `item_id`, `target` and one `answer_<model>` column per model (optionally "
+        "`confidence_<model>`, `input_tokens_<model>`, `output_tokens_<model>`). Items are "
+        "matched by id; voting uses each item's **epoch-1** answer.")
+    uploads = st.file_uploader("Eval logs or answer table", type=UPLOAD_TYPES,
+                               accept_multiple_files=True, key="logs_upload")
+    if not uploads:
+        st.info("No files yet: upload two or more logs of the same task.",
+                icon=":material/upload_file:")
+        return {}
+    files = tuple((u.name, u.getvalue()) for u in uploads)
+    if len(files) > 9:
+        st.error(f"{len(files)} files uploaded; voting takes 2 to 9 models.",
+                 icon=":material/error:")
+        return {}
+    try:
+        result = analyse(files, ())
+        prices = price_controls(list(result.read["model"]))
+        if any(pin > 0 or pout > 0 for _, pin, pout in prices):
+            result = analyse(files, prices)
+    except ValueError as exc:
+        st.error(f"Cannot vote over these files: {exc}", icon=":material/error:")
+        return {}
+    show_result(result)
+    return result.p_correct
+
+
+def show_result(result: LogsResult) -> None:
+    """Draw what was read, then what was found."""
+    st.markdown("##### What was read")
+    st.markdown(result.aligned_note)
+    st.dataframe(result.read, hide_index=True, width="stretch", column_config={
+        "accuracy": st.column_config.NumberColumn("accuracy", format="percent"),
+        "answer = target agrees with stored score": st.column_config.NumberColumn(
+            "our scoring agrees with the log's", format="percent")})
+    st.caption("An answer counts as right when, after normalization (case, spacing, "
+               "option letters), it equals the target; the last column says how often "
+               "that agrees with the score each log stored. Items some log lacks are "
+               "dropped.")
+    if result.confidence_note:
+        st.info(result.confidence_note, icon=":material/info:")
+
+    st.markdown("##### Accuracy per strategy")
+    table = result.summary.assign(label=result.summary["strategy"].map(strategy_label))
+    bars = table[table["kind"] != "oracle"]
+    oracle = float(table.loc[table["kind"] == "oracle", "accuracy"].iloc[0])
+    st.vega_lite_chart(vega_spec(strategy_accuracy_chart(bars, oracle)), width="stretch")
+    st.caption("Bars: the share of items each strategy (and each model alone) got right, "
+               "with its 95% Wilson interval. The dashed line is the oracle, the share of "
+               "items at least one model got right: no voting rule can beat it.")
+    shown = table[["label", "accuracy", "ci_low", "ci_high", "abstention_rate",
+                   "mean_cost_usd"]]
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        "label": "strategy",
+        "accuracy": st.column_config.NumberColumn("accuracy", format="percent"),
+        "ci_low": st.column_config.NumberColumn("95% CI low", format="percent"),
+        "ci_high": st.column_config.NumberColumn("95% CI high", format="percent"),
+        "abstention_rate": st.column_config.NumberColumn("abstentions", format="percent"),
+        "mean_cost_usd": st.column_config.NumberColumn("cost per item (USD)",
+                                                       format="$%.5f")})
+    download_buttons(shown, "ensemble_logs_summary", key="dl_logs_summary", label="summary")
+    best = result.best
+    p = "no item separates them" if best.p_value is None else f"p = {best.p_value:.3g}"
+    st.markdown(
+        f"**Best strategy vs best model.** {STRATEGY_NAMES.get(best.strategy, best.strategy)} "
+        f"is right {best.strategy_accuracy:.1%} of the time, "
+        f"{escape_markdown(best.model)} alone {best.model_accuracy:.1%}. On the same items "
+        f"the vote alone was right {best.only_strategy_right} times and the model alone "
+        f"{best.only_model_right} times (exact McNemar test, {p}).")
+    st.caption(escape_markdown(best.verdict))
+    diversity_view(result)
+    disagreement_view(result)
+
+
+def diversity_view(result: LogsResult) -> None:
+    """The pairwise diversity heatmap and the Condorcet-vs-observed figures."""
+    st.markdown("##### Do the models make different mistakes?")
+    measure = st.selectbox("Diversity measure", list(DIVERSITY_MEASURES), key="div_measure",
+                           format_func=MEASURE_NAMES.__getitem__,
+                           bind="query-params")
+    st.vega_lite_chart(vega_spec(diversity_heatmap(result.pairs, str(measure))),
+                       width="stretch")
+    st.caption(
+        "Each cell compares two models on the same items (Kuncheva & Whitaker 2003). "
+        "Disagreement: the share of items exactly one of them is right. Double fault: "
+        "both wrong. Yule's Q runs from −1 to 1; near 1 means they fail on the same "
+        "items. Kappa is their agreement beyond what their accuracies alone would give. "
+        "Voting gains most from high disagreement and low double fault.")
+    a, b = st.columns(2)
+    condorcet = float(result.pairs.attrs["condorcet"])
+    observed = float(result.pairs.attrs["observed_majority"])
+    with a:
+        metric_card("If errors were independent (Condorcet)", f"{condorcet:.1%}",
+                    help="Exact chance a strict majority is right for independent models "
+                         "at the observed accuracies (Poisson-binomial).")
+    with b:
+        metric_card("Observed: more than half right", f"{observed:.1%}",
+                    delta=f"{(observed - condorcet) * 100:+.1f} points vs independent")
+    st.caption("The gap between the two is what correlated mistakes cost the vote.")
+
+
+def disagreement_view(result: LogsResult) -> None:
+    """The per-item table of disagreements for one strategy, downloadable."""
+    st.markdown("##### Items where the models disagree")
+    left, right = st.columns(2)
+    strategy = left.selectbox("Strategy", list(result.strategies), key="log_vote",
+                              format_func=STRATEGY_NAMES.__getitem__,
+                              bind="query-params")
+    only = right.toggle("Only where the vote and the best model differ", key="log_only",
+                        bind="query-params")
+    table = disagreements(result.frame, str(strategy), only_differs=bool(only))
+    if table.empty:
+        st.info("No item matches: every model agreed on every item shown."
+                if not only else "The vote never differs from the best model here.")
+        return
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(f"{len(table):,} items. Answers as written in the logs; the vote and the "
+               "target are normalized.")
+    download_buttons(table, "ensemble_disagreements", key="dl_disagree", label="items")
