@@ -1,0 +1,75 @@
+"""The ensemble page's "Your eval logs" source: upload, switch strategies and measures,
+filter, bad uploads; and "How many calls?" at its slider extremes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.app.apptest import assert_clean, open_page
+from tests.shared_fixtures import shared_fixture
+
+PAGE = "pages/1_Ensemble_Reliability.py"
+TABLE = Path(__file__).resolve().parents[1] / "fixtures" / "ensemble" / "three_models_answers.csv"
+
+
+def logs_page():  # type: ignore[no-untyped-def]
+    return open_page(PAGE, query={"data": "Your eval logs"})
+
+
+def test_answer_table_upload_and_strategy_switch() -> None:
+    at = logs_page()
+    assert_clean(at)
+    at.file_uploader(key="logs_upload").set_value(
+        [("answers.csv", TABLE.read_bytes(), "text/csv")]).run()
+    assert_clean(at)
+    assert not at.error, [e.value for e in at.error]
+    assert any("3 models, 6 items" in m.value for m in at.markdown)
+    for strategy in ("weighted", "unanimous", "best_confidence", "majority"):
+        at.selectbox(key="log_vote").set_value(strategy).run()
+        assert_clean(at)
+    at.toggle(key="log_only").set_value(True).run()
+    assert_clean(at)
+    for measure in ("yule_q", "kappa", "double_fault"):
+        at.selectbox(key="div_measure").set_value(measure).run()
+        assert_clean(at)
+
+
+def test_three_inspect_logs_upload() -> None:
+    pytest.importorskip("crucible_io.evals")
+    folder = shared_fixture("evals", "inspect_ai", "log-sets_set")
+    files = [(p.name, p.read_bytes(), "application/zip") for p in sorted(folder.glob("*.eval"))]
+    at = logs_page()
+    at.file_uploader(key="logs_upload").set_value(files).run()
+    assert_clean(at)
+    assert not at.error, [e.value for e in at.error]
+    assert any("3 models, 100 items" in m.value for m in at.markdown)
+    for strategy in ("weighted", "unanimous", "majority"):
+        at.selectbox(key="log_vote").set_value(strategy).run()
+        assert_clean(at)
+
+
+def test_bad_uploads_name_the_file() -> None:
+    at = logs_page()
+    at.file_uploader(key="logs_upload").set_value(
+        [("one.csv", b"item_id,target,answer_a\n1,A,A\n", "text/csv")]).run()
+    assert_clean(at)
+    assert any("one.csv" in e.value and "answer column" in e.value for e in at.error)
+    at.file_uploader(key="logs_upload").set_value(
+        [("a.csv", TABLE.read_bytes(), "text/csv"),
+         ("b.csv", TABLE.read_bytes(), "text/csv")]).run()
+    assert_clean(at)
+    assert any("a.csv" in e.value for e in at.error)
+    # the "How many calls?" section still draws below the error
+    assert any("Self-consistency" in m.value for m in at.markdown)
+
+
+def test_how_many_calls_extremes() -> None:
+    at = open_page(PAGE)
+    for key, value in (("easy", 0.0), ("easy", 1.0), ("p_easy", 1.0), ("p_hard", 0.0),
+                       ("k_max", 101), ("k_max", 5)):
+        at.slider(key=key).set_value(value).run()
+        assert_clean(at)
+    at.selectbox(key="scale_model").set_value("gpt-4").run()
+    assert_clean(at)
