@@ -71,8 +71,12 @@ def diversity_heatmap(pairs: pd.DataFrame, measure: str) -> alt.LayerChart:
         tooltip=[alt.Tooltip("model_a:N", title="model"),
                  alt.Tooltip("model_b:N", title="with"),
                  alt.Tooltip("value:Q", title=title, format=fmt)])
-    text = base.mark_text(fontSize=12, color="white").encode(
-        text=alt.Text("value:Q", format=fmt))
+    values = data["value"].dropna()
+    middle = float((values.min() + values.max()) / 2) if len(values) else 0.0
+    # viridis runs dark to light: dark text on the light upper half, light text below
+    text = base.mark_text(fontSize=12).encode(
+        text=alt.Text("value:Q", format=fmt),
+        color=alt.condition(alt.datum.value > middle, alt.value("black"), alt.value("white")))
     return cast(alt.LayerChart, fit_width(alt.layer(rect, text).properties(
         title=fit_title("How differently the models err", title), height=260)))
 
