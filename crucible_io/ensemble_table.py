@@ -74,7 +74,7 @@ def read_answer_table(source: Source, *, max_bytes: int = MAX_SOURCE_BYTES) -> p
         values = _text(frame[column])
         if pd.isna(values).all():
             raise SchemaError("the answer column is empty", file=file, line=2, field=column)
-        out[f"answer_{model}"] = values
+        out[f"answer_{model}"] = pd.Series(values, dtype=object, index=out.index)
     for model in models:
         for prefix in EXTRA_PREFIXES:
             column = f"{prefix}{model}"
