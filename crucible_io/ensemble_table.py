@@ -88,6 +88,7 @@ def read_answer_table(source: Source, *, max_bytes: int = MAX_SOURCE_BYTES) -> p
                 raise SchemaError(f"{values[row]:g} is outside [{low:g}, {high:g}]",
                                   file=file, line=row + 2, field=column)
             out[column] = values
+    out.attrs["source"] = file
     return out
 
 

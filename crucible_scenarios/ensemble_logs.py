@@ -122,15 +122,17 @@ def _from_logs(logs: Sequence[EvalLog]) -> list[dict[str, Any]]:
 
 
 def _from_table(table: pd.DataFrame) -> list[dict[str, Any]]:
+    name = str(table.attrs.get("source") or "answer table")
     if "item_id" not in table.columns or "target" not in table.columns:
-        raise ValueError("the answer table needs item_id and target columns")
+        raise ValueError(f"{name}: the answer table needs item_id and target columns")
     models = [str(c).removeprefix("answer_") for c in table.columns
               if str(c).startswith("answer_")]
     if len(set(models)) != len(models):
-        raise ValueError("the answer table repeats a model's answer column")
+        raise ValueError(f"{name}: the answer table repeats a model's answer column")
     ids = table["item_id"].astype(str)
     if ids.duplicated().any():
-        raise ValueError(f"the answer table repeats item_id {ids[ids.duplicated()].iloc[0]!r}")
+        raise ValueError(f"{name}: the answer table repeats item_id "
+                         f"{ids[ids.duplicated()].iloc[0]!r}")
     per = []
     for model in models:
         frame = pd.DataFrame({
@@ -140,8 +142,8 @@ def _from_table(table: pd.DataFrame) -> list[dict[str, Any]]:
             if f"{extra}_{model}" in table.columns:
                 frame[extra] = table[f"{extra}_{model}"].to_numpy()
         if frame["answer"].isna().all():
-            raise ValueError(f"the answer table's column answer_{model} is empty")
-        per.append({"model": model, "source": "answer table",
+            raise ValueError(f"{name}: the answer column answer_{model} is empty")
+        per.append({"model": model, "source": name,
                     "frame": frame.set_index(ids.to_numpy()), "epochs": 1})
     return per
 
@@ -156,7 +158,7 @@ def align_logs(logs: Sequence[EvalLog] | pd.DataFrame) -> AlignedAnswers:
     answers, no targets, fewer than 2 common items, fewer than 2 or more than 9 models."""
     if isinstance(logs, pd.DataFrame):
         per = _from_table(logs)
-        task = "answer table"
+        task = str(logs.attrs.get("source") or "answer table")
     else:
         if isinstance(logs, str | bytes) or not isinstance(logs, Sequence):
             raise ValueError("logs must be a list of EvalLogs or an answer table")

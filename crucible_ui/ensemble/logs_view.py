@@ -124,7 +124,8 @@ def analyse(files: tuple[tuple[str, bytes], ...],
         "accuracy": [frame.attrs["accuracy"][m] for m in aligned.models],
         "answer = target agrees with stored score": [
             aligned.score_agreement.get(m, float("nan")) for m in aligned.models]})
-    note = (f"Task **{escape_markdown(aligned.task)}**: {len(aligned.models)} models, "
+    what = "Answer table" if isinstance(source, pd.DataFrame) else "Task"
+    note = (f"{what} **{escape_markdown(aligned.task)}**: {len(aligned.models)} models, "
             f"{aligned.n_items:,} items every model answered.")
     p_correct: dict[str, list[float]] = {}
     if not isinstance(source, pd.DataFrame):
