@@ -1001,3 +1001,13 @@ def compare_many(groups: Mapping[str, Sequence[float] | np.ndarray], *, kind: st
     pairwise["p_adjusted"] = adjusted
     pairwise["significant"] = reject
     return ManyComparison(kind, paired, name, reason, stat, dof, p, method, pairwise)
+
+
+def mcnemar_exact(table: Mapping[str, int], *, alternative: str = "two-sided") -> float:
+    """p-value of the exact McNemar test on a paired 2x2 table (keys ``both``, ``a_only``,
+    ``b_only``, ``neither``): the test :func:`compare` uses for paired binary data."""
+    alternative = require_choice("alternative", alternative, ALTERNATIVES)
+    counts = {key: require_int(key, table[key], low=0)
+              for key in ("both", "a_only", "b_only", "neither")}
+    empty = np.empty(0)
+    return _binary_test(empty, empty, True, alternative, counts).p_value
