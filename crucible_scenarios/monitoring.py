@@ -26,10 +26,16 @@ from statsmodels.stats.proportion import (
 from crucible_mock.latency import SUPPORT
 from crucible_mock.pricing import price_of
 from crucible_scenarios.monitoring_arl import (
+    EWMA_LIMITS,
     ARLResult,
     average_run_length,
     ewma_limit_factor,
     siegmund_arl,
+)
+from crucible_scenarios.monitoring_bernoulli import (
+    bernoulli_cusum_arl,
+    bernoulli_cusum_increments,
+    bernoulli_threshold,
 )
 from crucible_scenarios.validation import (
     brief_repr,
@@ -46,9 +52,14 @@ __all__ = [
     "LiveFrame",
     "MonitorConfig",
     "Recommendation",
+    "aggregate_requests",
     "alert_log",
     "average_run_length",
     "baseline_band",
+    "bernoulli_cusum",
+    "bernoulli_cusum_arl",
+    "bernoulli_cusum_increments",
+    "bernoulli_threshold",
     "cost_drift",
     "cusum",
     "ewma",
@@ -70,7 +81,10 @@ METRIC_LABELS = {"accuracy": "accuracy", "latency_p95_ms": "latency P95",
 DEGRADATION_KINDS = ("abrupt", "gradual")
 DEGRADATION_METRICS = ("accuracy", "latency", "cost", "error_rate")
 DETECTORS = ("proportion", "cusum", "ewma")
-DETECTOR_LABELS = {"proportion": "proportion z-test", "cusum": "CUSUM", "ewma": "EWMA"}
+#: Detectors on counts, run on the rates (accuracy, error rate) when the history has them.
+RATE_DETECTORS = ("bernoulli",)
+DETECTOR_LABELS = {"proportion": "proportion z-test", "cusum": "CUSUM", "ewma": "EWMA",
+                   "bernoulli": "Bernoulli CUSUM"}
 WINDOWS = (1, 6, 24)
 SCOPES = ("today", "all")
 HISTORY_COLUMNS = ["timestamp", "period", "hour", "queries", "correct", "accuracy",
@@ -565,13 +579,18 @@ def cusum(history: pd.DataFrame, *, metric: str = "accuracy", k: float = 0.5, h:
 
 def ewma(history: pd.DataFrame, *, metric: str = "accuracy", lam: float = 0.2, L: float = 3.0,
          two_sided: bool = False, window_hours: int = 1,
-         scope: str = "today",
+         scope: str = "today", limits: str = "time-varying",
          standardized: pd.DataFrame | None = None) -> DetectorResult:
     """EWMA control chart (Roberts 1959) on the standardized windows: z_t = lam x_t +
     (1 - lam) z_{t-1}, z_0 = 0, against the exact time-varying limits
-    +/- L sqrt(lam / (2 - lam) (1 - (1 - lam)^(2t))); after an alarm it restarts at 0."""
+    +/- L sqrt(lam / (2 - lam) (1 - (1 - lam)^(2t))) (``limits="time-varying"``), or the
+    fixed asymptotic limits +/- L sqrt(lam / (2 - lam)) of Lucas & Saccucci (1990)
+    (``limits="fixed"``); after an alarm it restarts at 0. The time-varying limits are
+    narrower for the first observations after a start, so early false alarms are likelier
+    with them than with fixed limits."""
     lam_ = require_float("lam", lam, low=0.0, high=1.0, low_open=True)
     ll = require_float("L", L, low=0.0, low_open=True)
+    mode = require_choice("limits", limits, EWMA_LIMITS)
     std = standardize(history, metric, window_hours=window_hours, scope=scope) \
         if standardized is None else standardized
     x = np.nan_to_num(std["z_bad"].to_numpy(dtype=float))
@@ -581,7 +600,8 @@ def ewma(history: pd.DataFrame, *, metric: str = "accuracy", lam: float = 0.2, L
     start = 0
     while start < len(x):
         seg = signal.lfilter([lam_], [1.0, lam_ - 1.0], x[start:])
-        lim = ll * ewma_limit_factor(lam_, np.arange(1, len(seg) + 1))
+        lim = ll * (ewma_limit_factor(lam_, np.arange(1, len(seg) + 1))
+                    if mode == "time-varying" else np.full(len(seg), np.sqrt(lam_ / (2 - lam_))))
         hit = np.abs(seg) > lim if two_sided else seg > lim
         stop = int(np.argmax(hit)) + 1 if hit.any() else len(seg)
         smoothed[start:start + stop] = seg[:stop]
@@ -599,14 +619,97 @@ def ewma(history: pd.DataFrame, *, metric: str = "accuracy", lam: float = 0.2, L
         f"{_format_value(name, e)})"
         for s, lim, v, e in zip(smoothed[alarm], limit[alarm], trace["value"][alarm],
                                 trace["expected"][alarm], strict=True)]
-    return DetectorResult("ewma", name, {"lam": lam_, "L": ll, "window_hours": window_hours},
+    return DetectorResult("ewma", name, {"lam": lam_, "L": ll, "window_hours": window_hours,
+                                         "fixed_limits": float(mode == "fixed")},
                           trace, _alerts("ewma", name, trace, reasons, smoothed > 0))
+
+
+def _event_counts(history: pd.DataFrame, metric: str) -> str | None:
+    """The count column whose events mean *worse* for ``metric`` ("correct" counts the
+    complement), or None when the history lacks complete counts."""
+    count_col = _PROPORTION_METRICS.get(metric, ("", 1.0))[0]
+    return count_col if count_col and _has_counts(history, count_col) else None
+
+
+def bernoulli_cusum(history: pd.DataFrame, *, metric: str = "accuracy", shift: float = 0.03,
+                    p1: float | None = None, h: float | None = None, arl0: float = 500.0,
+                    window_hours: int = 1, scope: str = "today",
+                    standardized: pd.DataFrame | None = None) -> DetectorResult:
+    """Bernoulli CUSUM on counts (Reynolds & Stoumbos 1999) for a rate: accuracy (events
+    are wrong answers) or error rate (events are errors). Per window of y events in n
+    queries the chart adds y ln(p1/p0) + (n - y) ln((1 - p1)/(1 - p0)) and alarms above
+    ``h``, restarting at 0. p0 is the pooled baseline event rate; p1 the event rate worth
+    detecting: ``p1`` when given (as the metric's own value, e.g. accuracy 0.89), else
+    p0 + ``shift`` (an accuracy drop or an error-rate rise of ``shift``). Without ``h``,
+    h is set so that the in-control ARL is ``arl0`` windows at the baseline's mean
+    queries per window (:func:`bernoulli_threshold`, a Brook-Evans Markov chain). It is
+    one-sided: it watches for the worse direction only. Needs counts (``queries`` with
+    ``correct`` or ``errors``) and 0 < p0 < 1; ``ValueError`` otherwise."""
+    _check_history(history)
+    name = require_choice("metric", metric, tuple(_PROPORTION_METRICS))
+    count_col = _event_counts(history, name)
+    if count_col is None:
+        raise ValueError(f"the Bernoulli CUSUM on {name} needs 'queries' and "
+                         f"'{_PROPORTION_METRICS[name][0]}' counts")
+    w = require_int("window_hours", window_hours, low=1, high=24 * 365)
+    target = require_float("arl0", arl0, low=1.0, high=1e7, low_open=True)
+    base = _baseline_mask(history)
+    queries = history["queries"].to_numpy(dtype=float)
+    counts = history[count_col].to_numpy(dtype=float)
+    events = counts if name == "error_rate" else queries - counts
+    p0 = float(events[base].sum() / queries[base].sum())
+    if not 0.0 < p0 < 1.0:
+        raise ValueError(f"the Bernoulli CUSUM needs a baseline {name} strictly between 0 "
+                         f"and 1 (it has an event rate of {p0:g})")
+    if p1 is None:
+        d = require_float("shift", shift, low=0.0, high=1.0, low_open=True)
+        rate1 = p0 + d
+    else:
+        given = require_float("p1", p1, low=0.0, high=1.0, low_open=True, high_open=True)
+        rate1 = given if name == "error_rate" else 1.0 - given
+    if not p0 < rate1 < 1.0:
+        raise ValueError(f"the {name} worth detecting must be worse than the baseline "
+                         f"and leave an event rate below 1 (baseline event rate {p0:.4g}, "
+                         f"asked {rate1:.4g})")
+    std = standardize(history, name, window_hours=w, scope=scope) \
+        if standardized is None else standardized
+    n = std["n"].to_numpy(dtype=float)
+    value = std["value"].to_numpy(dtype=float)
+    y = np.rint(n * (value if name == "error_rate" else 1.0 - value))
+    if h is None:
+        per_window = max(int(np.rint(queries[base].sum() / base.sum() * w)), 1)
+        hh = bernoulli_threshold(p0, rate1, per_window, arl0=target)
+    else:
+        hh = require_float("h", h, low=0.0, low_open=True)
+    inc = bernoulli_cusum_increments(y, n, p0, rate1) if len(std) else np.zeros(0)
+    stat = np.zeros(len(inc))
+    alarm = np.zeros(len(inc), dtype=bool)
+    total = 0.0
+    for i, step in enumerate(inc.tolist()):
+        total = max(0.0, total + step)
+        stat[i] = total
+        if total > hh:
+            alarm[i] = True
+            total = 0.0
+    trace = _trace(std, increment=inc, statistic=stat, upper=hh, lower=np.nan, alarm=alarm)
+    worse, _ = _direction_words(name)
+    goal = rate1 if name == "error_rate" else 1.0 - rate1
+    base_value = p0 if name == "error_rate" else 1.0 - p0
+    reasons = [
+        f"Bernoulli CUSUM of {METRIC_LABELS[name]} reached {s_:.2f} > h = {hh:.2f}: the "
+        f"counts favour {_format_value(name, goal)} over the baseline "
+        f"{_format_value(name, base_value)} ({worse}; now {_format_value(name, v)})"
+        for s_, v in zip(stat[alarm], trace["value"][alarm], strict=True)]
+    params = {"p0": p0, "p1": rate1, "h": hh, "arl0": target, "window_hours": w}
+    return DetectorResult("bernoulli", name, params, trace,
+                          _alerts("bernoulli", name, trace, reasons, np.ones(len(inc), bool)))
 
 
 @dataclass(frozen=True)
 class MonitorConfig:
     """Detector settings shared by every metric: window, alpha for the z-test, k and h for
-    CUSUM, lam and L for EWMA, one- or two-sided, and the monitored scope."""
+    CUSUM, lam, L and the kind of limits for EWMA, one- or two-sided, the monitored
+    scope, and whether (and for what change) to run the Bernoulli CUSUM on the rates."""
 
     window_hours: int = 1
     alpha: float = 0.01
@@ -616,6 +719,14 @@ class MonitorConfig:
     L: float = 3.0
     two_sided: bool = False
     scope: str = "today"
+    ewma_limits: str = "time-varying"
+    #: Also run the Bernoulli CUSUM on accuracy and error rate (where counts exist).
+    bernoulli: bool = False
+    #: The accuracy drop and error-rate rise the Bernoulli CUSUM is tuned to detect.
+    accuracy_shift: float = 0.03
+    error_shift: float = 0.02
+    #: In-control ARL (in windows) that sets the Bernoulli CUSUM's threshold.
+    bernoulli_arl0: float = 500.0
 
 
 def _config(config: MonitorConfig | None) -> MonitorConfig:
@@ -636,7 +747,8 @@ def _run(history: pd.DataFrame, detector: str, metric: str, config: MonitorConfi
         return proportion_test(history, alpha=config.alpha, **common)  # type: ignore[arg-type]
     if detector == "cusum":
         return cusum(history, k=config.k, h=config.h, **common)  # type: ignore[arg-type]
-    return ewma(history, lam=config.lam, L=config.L, **common)  # type: ignore[arg-type]
+    return ewma(history, lam=config.lam, L=config.L, limits=config.ewma_limits,
+                **common)  # type: ignore[arg-type]
 
 
 def latency_drift(history: pd.DataFrame, detector: str = "cusum",
@@ -656,7 +768,9 @@ def run_all(history: pd.DataFrame, config: MonitorConfig | None = None,
             metrics: tuple[str, ...] | None = None) -> dict[tuple[str, str], DetectorResult]:
     """Every detector on every available metric: {(detector, metric): result}.
     ``metrics`` (default: all of :data:`METRICS`) names the metrics to watch; those the
-    history lacks are skipped, names outside :data:`METRICS` are an error."""
+    history lacks are skipped, names outside :data:`METRICS` are an error. With
+    ``config.bernoulli`` the Bernoulli CUSUM also runs on accuracy and error rate, where
+    the history has counts and a baseline rate strictly between 0 and 1."""
     cfg = _config(config)
     _check_history(history)
     wanted = list(metrics) if metrics else list(METRICS)
@@ -667,7 +781,19 @@ def run_all(history: pd.DataFrame, config: MonitorConfig | None = None,
     names = [m for m in wanted if m in available_metrics(history)]
     std = {m: standardize(history, m, window_hours=cfg.window_hours, scope=cfg.scope)
            for m in names}
-    return {(d, m): _run(history, d, m, cfg, std[m]) for d in DETECTORS for m in names}
+    out = {(d, m): _run(history, d, m, cfg, std[m]) for d in DETECTORS for m in names}
+    if cfg.bernoulli:
+        for m in names:
+            if m not in _PROPORTION_METRICS or _event_counts(history, m) is None:
+                continue
+            shift = cfg.accuracy_shift if m == "accuracy" else cfg.error_shift
+            try:
+                out[("bernoulli", m)] = bernoulli_cusum(
+                    history, metric=m, shift=shift, arl0=cfg.bernoulli_arl0,
+                    window_hours=cfg.window_hours, scope=cfg.scope, standardized=std[m])
+            except ValueError:  # a baseline rate of 0 or 1: no likelihood ratio exists
+                continue
+    return out
 
 
 def alert_log(results: dict[tuple[str, str], DetectorResult]) -> pd.DataFrame:
@@ -809,3 +935,72 @@ def iter_live(history: pd.DataFrame, config: MonitorConfig | None = None, *,
         results = run_all(partial, cfg)
         alerts = alert_log(results)
         yield LiveFrame(seen, partial, alerts, recommend(alerts, partial))
+
+
+# ---------------------------------------------------------------------------------------
+# Per-request logs
+
+#: Columns :func:`aggregate_requests` reads from a per-request frame (all but timestamp
+#: optional): correct (0/1) or score (0-1), latency in ms, cost in USD, error (0/1).
+REQUEST_COLUMNS = ("timestamp", "correct", "score", "latency_ms", "cost_usd", "error")
+
+
+def aggregate_requests(frame: pd.DataFrame, window: str = "1h", *,
+                       today_windows: int = 24) -> pd.DataFrame:
+    """Aggregate a per-request log to the windowed history the detectors take.
+
+    Requests are grouped by their timestamp floored to ``window`` (a pandas frequency,
+    e.g. "1h"); windows without requests are left out. Per window: ``queries`` (requests),
+    ``correct`` (sum of the 0/1 ``correct`` column; a request without a grade, e.g. one
+    that failed, counts as not correct) and ``accuracy``, or with only a ``score`` column
+    the mean score as accuracy (no counts); ``latency_p50_ms`` and ``latency_p95_ms``
+    (sample quantiles, linear interpolation); ``cost_usd`` and ``cost_per_query``;
+    ``errors`` and ``error_rate``. The last ``today_windows`` windows are "today", the
+    earlier ones the baseline. ``ValueError`` naming the problem when the frame lacks a
+    datetime ``timestamp``, any outcome column, or enough windows."""
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError("frame must be a pandas DataFrame")
+    if "timestamp" not in frame.columns or not pd.api.types.is_datetime64_any_dtype(
+            frame["timestamp"]) or frame["timestamp"].isna().any():
+        raise ValueError("frame needs a complete datetime 'timestamp' column")
+    today = require_int("today_windows", today_windows, low=1, high=100_000)
+    try:
+        step = pd.Timedelta(str(window))
+    except (TypeError, ValueError):
+        raise ValueError(f"window must be a pandas frequency such as '1h', got "
+                         f"{brief_repr(window)}") from None
+    if step < pd.Timedelta(minutes=1):
+        raise ValueError(f"window must be at least one minute, got {brief_repr(window)}")
+    outcome = [c for c in ("correct", "score", "latency_ms", "cost_usd", "error")
+               if c in frame.columns]
+    if not outcome:
+        raise ValueError("frame needs at least one of the columns correct, score, "
+                         "latency_ms, cost_usd or error")
+    stamps = frame["timestamp"]
+    if getattr(stamps.dt, "tz", None) is not None:
+        stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)
+    keys = stamps.dt.floor(step)
+    groups = frame.assign(_w=keys.to_numpy()).groupby("_w", sort=True)
+    out = pd.DataFrame({"timestamp": groups.size().index.to_numpy()})
+    out["queries"] = groups.size().to_numpy()
+    if "correct" in frame.columns:
+        out["correct"] = groups["correct"].apply(
+            lambda c: float(np.nansum(c.to_numpy(dtype=float)))).to_numpy()
+        out["accuracy"] = out["correct"] / out["queries"]
+    elif "score" in frame.columns:
+        out["accuracy"] = groups["score"].mean().to_numpy(dtype=float)
+    if "latency_ms" in frame.columns:
+        out["latency_p50_ms"] = groups["latency_ms"].quantile(0.5).to_numpy(dtype=float)
+        out["latency_p95_ms"] = groups["latency_ms"].quantile(0.95).to_numpy(dtype=float)
+    if "cost_usd" in frame.columns:
+        out["cost_usd"] = groups["cost_usd"].sum().to_numpy(dtype=float)
+        out["cost_per_query"] = out["cost_usd"] / out["queries"]
+    if "error" in frame.columns:
+        out["errors"] = groups["error"].sum().to_numpy(dtype=float)
+        out["error_rate"] = out["errors"] / out["queries"]
+    if len(out) < today + 2:
+        raise ValueError(f"the log fills {len(out)} windows of {window}; it needs at least "
+                         f"{today + 2}: 2 or more for the baseline and {today} to monitor")
+    out["period"] = np.where(np.arange(len(out)) < len(out) - today, "baseline", "today")
+    out["hour"] = pd.DatetimeIndex(out["timestamp"]).hour
+    return out

@@ -9,11 +9,12 @@ time advances in blocks and only the runs that have not signalled yet are carrie
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import signal, stats
 
+from crucible_scenarios.monitoring_bernoulli import bernoulli_cusum_increments
 from crucible_scenarios.validation import (
     brief_repr,
     make_rng,
@@ -22,7 +23,8 @@ from crucible_scenarios.validation import (
     require_int,
 )
 
-ARL_DETECTORS = ("cusum", "ewma", "proportion")
+ARL_DETECTORS = ("cusum", "ewma", "proportion", "bernoulli")
+EWMA_LIMITS = ("time-varying", "fixed")
 #: Default longest run simulated; a run still silent then is counted as censored.
 DEFAULT_MAX_STEPS = 20_000
 _BLOCK = 256
@@ -32,7 +34,8 @@ _BLOCK = 256
 class ARLResult:
     """Simulated run lengths: mean (the ARL), its standard error, the median and the
     number of runs still silent at ``max_steps`` (their length counts as ``max_steps``,
-    so a censored mean is a lower bound)."""
+    so a censored mean is a lower bound). ``run_lengths`` keeps every simulated run length
+    (sorted), from which :meth:`prob_alarm_within` reads the distribution."""
 
     detector: str
     shift: float
@@ -42,6 +45,23 @@ class ARLResult:
     median: float
     censored: int
     max_steps: int
+    run_lengths: np.ndarray = field(default_factory=lambda: np.zeros(0), compare=False,
+                                    repr=False)
+
+    def prob_alarm_within(self, t: float) -> float:
+        """Share of simulated runs that signalled within ``t`` observations: the chance of
+        at least one (false, when in control) alarm in a span of ``t``, read from the
+        empirical run-length distribution rather than from the mean. For a geometric run
+        length with mean ARL it is 1 - (1 - 1/ARL)^t. Runs censored at ``max_steps`` never
+        count as signalled, so for ``t`` >= ``max_steps`` with censored runs the share is a
+        lower bound (``is_lower_bound``)."""
+        span = require_float("t", t, low=0.0)
+        if self.run_lengths.size == 0:
+            raise ValueError("this ARLResult holds no run lengths")
+        fired = int(np.searchsorted(self.run_lengths, math.floor(span), side="right"))
+        if math.floor(span) >= self.max_steps:
+            fired = int(self.run_lengths.size) - self.censored
+        return float(fired / self.run_lengths.size)
 
     @property
     def is_lower_bound(self) -> bool:
@@ -68,10 +88,24 @@ def ewma_limit_factor(lam: float, t: np.ndarray | int) -> np.ndarray:
 
 
 def _check_params(detector: str, params: dict[str, float]) -> dict[str, float]:
-    allowed = {"cusum": ("k", "h"), "ewma": ("lam", "L"), "proportion": ("alpha",)}[detector]
+    allowed = {"cusum": ("k", "h"), "ewma": ("lam", "L"), "proportion": ("alpha",),
+               "bernoulli": ("p0", "p1", "n", "h")}[detector]
     unknown = sorted(set(params) - set(allowed))
     if unknown:
         raise ValueError(f"{unknown[0]} is not a parameter of {detector}; use {list(allowed)}")
+    if detector == "bernoulli":
+        p0 = require_float("p0", params.get("p0", 0.08), low=0.0, high=1.0, low_open=True,
+                           high_open=True)
+        p1 = require_float("p1", params.get("p1", 0.11), low=0.0, high=1.0, low_open=True,
+                           high_open=True)
+        if p1 <= p0:
+            raise ValueError(f"p1 must exceed p0 (the chart watches for a higher rate), got "
+                             f"p0 = {p0:g}, p1 = {p1:g}")
+        n = params.get("n", 400)
+        if isinstance(n, float) and n.is_integer():
+            n = int(n)
+        return {"p0": p0, "p1": p1, "n": require_int("n", n, low=1, high=10_000_000),
+                "h": require_float("h", params.get("h", 4.0), low=0.0, low_open=True)}
     if detector == "cusum":
         return {"k": require_float("k", params.get("k", 0.5), low=0.0),
                 "h": require_float("h", params.get("h", 4.0), low=0.0, low_open=True)}
@@ -91,6 +125,7 @@ def average_run_length(
     *,
     two_sided: bool = True,
     max_steps: int = DEFAULT_MAX_STEPS,
+    limits: str = "time-varying",
     **params: float,
 ) -> ARLResult:
     """Simulated average run length of a detector on N(shift, 1) observations.
@@ -100,9 +135,18 @@ def average_run_length(
     Roberts 1959, with smoothing ``lam`` and exact time-varying limits at ``L`` standard
     deviations) or "proportion" (a z-test of each observation at level ``alpha``: the
     Shewhart rule). One-sided detectors watch only the upper side, so ``shift`` > 0 is the
-    direction they detect. All ``n_sims`` runs are simulated together in numpy arrays.
+    direction they detect. EWMA with ``limits="fixed"`` uses the asymptotic limits
+    +/- L sqrt(lam / (2 - lam)) (as tabulated by Lucas & Saccucci, Technometrics 32, 1990).
+
+    "bernoulli" is the one-sided Bernoulli CUSUM (Reynolds & Stoumbos 1999) on binomial
+    counts: ``n`` trials per window, baseline rate ``p0``, rate worth detecting ``p1`` and
+    threshold ``h``; there ``shift`` is the change of the true rate, which is p0 + shift
+    (``two_sided`` does not apply). All ``n_sims`` runs are simulated together in numpy
+    arrays. Runs still silent at ``max_steps`` are censored: counted at ``max_steps`` and
+    reported in ``censored``.
     """
     name = require_choice("detector", detector, ARL_DETECTORS)
+    mode = require_choice("limits", limits, EWMA_LIMITS)
     delta = require_float("shift", shift)
     sims = require_int("n_sims", n_sims, low=1, high=1_000_000)
     cap = require_int("max_steps", max_steps, low=1, high=10_000_000)
@@ -115,12 +159,30 @@ def average_run_length(
     lower = np.zeros(sims)
     if name == "proportion":
         crit = stats.norm.isf(p["alpha"] / 2 if two_sided else p["alpha"])
+    if name == "bernoulli":
+        rate = p["p0"] + delta
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"shift must keep the rate p0 + shift within [0, 1], got "
+                             f"{rate:g}")
+        trials = int(p["n"])
+        steps_up = bernoulli_cusum_increments(np.arange(trials + 1), trials, p["p0"],
+                                              p["p1"])
     start = 0
     while active.size and start < cap:
         width = min(_BLOCK, cap - start)
-        x = rng.standard_normal((active.size, width)) + delta
+        if name != "bernoulli":
+            x = rng.standard_normal((active.size, width)) + delta
         steps = np.arange(start + 1, start + width + 1)
-        if name == "cusum":
+        if name == "bernoulli":
+            counts = rng.binomial(trials, rate, size=(active.size, width))
+            inc = steps_up[counts]
+            alarm = np.zeros((active.size, width), dtype=bool)
+            up, h = upper[active], p["h"]
+            for j in range(width):
+                up = np.maximum(0.0, up + inc[:, j])
+                alarm[:, j] = up > h
+            upper[active] = up
+        elif name == "cusum":
             alarm = np.zeros((active.size, width), dtype=bool)
             up, lo = upper[active], lower[active]
             k, h = p["k"], p["h"]
@@ -134,7 +196,8 @@ def average_run_length(
             z, zf = signal.lfilter([lam], [1.0, lam - 1.0], x, axis=1,
                                    zi=((1.0 - lam) * upper[active])[:, None])
             upper[active] = zf[:, 0]
-            limit = p["L"] * ewma_limit_factor(lam, steps)
+            limit = p["L"] * (ewma_limit_factor(lam, steps) if mode == "time-varying"
+                              else math.sqrt(lam / (2.0 - lam)))
             alarm = np.abs(z) > limit if two_sided else z > limit
         else:
             alarm = np.abs(x) > crit if two_sided else x > crit
@@ -144,10 +207,10 @@ def average_run_length(
         active = active[~fired]
         start += width
 
-    lengths = run_length.astype(float)
+    lengths = np.sort(run_length).astype(float)
     se = float(lengths.std(ddof=1) / np.sqrt(sims)) if sims > 1 else float("nan")
     return ARLResult(name, delta, sims, float(lengths.mean()), se, float(np.median(lengths)),
-                     int(active.size), cap)
+                     int(active.size), cap, lengths)
 
 
 def siegmund_arl(k: float, h: float, shift: float, *, two_sided: bool = True) -> float:
