@@ -4,15 +4,14 @@ McNemar against the best model, diversity and the per-item disagreements."""
 
 from __future__ import annotations
 
-import importlib
 import io
 from dataclasses import dataclass
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from crucible_io.ensemble_table import read_answer_table
+from crucible_io.evals import read_eval_logs
 from crucible_scenarios.ensemble import (
     AlignedAnswers,
     BestComparison,
@@ -57,43 +56,20 @@ class LogsResult:
     p_correct: dict[str, list[float]]
 
 
-def _reader() -> Any:
-    """The eval-log reader module, or None where this build has none."""
-    try:
-        return importlib.import_module("crucible_io.evals")
-    except ImportError:
-        return None
+def _named(name: str, data: bytes) -> io.BytesIO:
+    buffer = io.BytesIO(data)
+    buffer.name = name
+    return buffer
 
 
 def read_uploads(files: tuple[tuple[str, bytes], ...]) -> list[EvalLog] | pd.DataFrame:
-    """Uploaded files into EvalLogs (each with the eval-log reader) or, for one CSV/TSV,
-    the wide answer table. Raises ValueError naming the file."""
+    """Uploaded files into EvalLogs (the eval-log readers, which detect each format and
+    pair an lm-eval samples file with its results file) or, for one CSV/TSV alone, the
+    wide answer table. Raises ValueError naming the file."""
     if len(files) == 1 and files[0][0].lower().endswith(TABLE_SUFFIXES):
-        name, data = files[0]
-        buffer = io.BytesIO(data)
-        buffer.name = name
-        return read_answer_table(buffer, max_bytes=MAX_UPLOAD_BYTES)
-    tables = [n for n, _ in files if n.lower().endswith(TABLE_SUFFIXES)]
-    if tables:
-        raise ValueError(f"{tables[0]}: an answer table is read on its own; upload it alone, "
-                         "or upload eval logs only")
-    reader = _reader()
-    if reader is None:
-        raise ValueError("this build cannot read eval logs yet; upload a wide answer table "
-                         "(CSV with item_id, target and one answer column per model)")
-    logs = []
-    for name, data in files:
-        buffer = io.BytesIO(data)
-        buffer.name = name
-        log = reader.read_eval_log(buffer, max_bytes=MAX_UPLOAD_BYTES)
-        logs.append(log if log.source else _with_source(log, name))
-    return logs
-
-
-def _with_source(log: EvalLog, name: str) -> EvalLog:
-    from dataclasses import replace
-
-    return replace(log, source=name)
+        return read_answer_table(_named(*files[0]), max_bytes=MAX_UPLOAD_BYTES)
+    return read_eval_logs([_named(name, data) for name, data in files],
+                          max_bytes=MAX_UPLOAD_BYTES)
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the logs...")
@@ -116,8 +92,10 @@ def analyse(files: tuple[tuple[str, bytes], ...],
     frame = ensemble_from_logs(aligned, strategies, prices=price_map or None)
     summary = summarize_logs(frame)
     pairs = diversity(model_correctness(frame))
+    formats = (["answer table"] * len(aligned.models) if isinstance(source, pd.DataFrame)
+               else [log.format for log in source])
     read = pd.DataFrame({
-        "model": list(aligned.models), "file": list(aligned.sources),
+        "model": list(aligned.models), "file": list(aligned.sources), "format": formats,
         "items aligned": aligned.n_items,
         "items dropped": [aligned.dropped[m] for m in aligned.models],
         "epochs": [aligned.epochs[m] for m in aligned.models],
@@ -163,7 +141,8 @@ def logs_section() -> dict[str, list[float]]:
         "or `.json`, lm-eval `samples_*.jsonl`, HELM, OpenAI evals), or **one wide CSV** "
         "with `item_id`, `target` and one `answer_<model>` column per model (optionally "
         "`confidence_<model>`, `input_tokens_<model>`, `output_tokens_<model>`). Items are "
-        "matched by id; voting uses each item's **epoch-1** answer.")
+        "matched by id; voting uses each item's **epoch-1** answer (further epochs feed "
+        "“How many calls?” below).")
     uploads = st.file_uploader("Eval logs or answer table", type=UPLOAD_TYPES,
                                accept_multiple_files=True, key="logs_upload")
     if not uploads:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from tests.app.apptest import assert_clean, open_page
 from tests.shared_fixtures import shared_fixture
 
@@ -37,7 +35,6 @@ def test_answer_table_upload_and_strategy_switch() -> None:
 
 
 def test_three_inspect_logs_upload() -> None:
-    pytest.importorskip("crucible_io.evals")
     folder = shared_fixture("evals", "inspect_ai", "log-sets_set")
     files = [(p.name, p.read_bytes(), "application/zip") for p in sorted(folder.glob("*.eval"))]
     at = logs_page()

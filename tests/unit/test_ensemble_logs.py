@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from crucible_io.ensemble_table import read_answer_table
+from crucible_io.evals import read_eval_log
 from crucible_scenarios.ensemble import (
     align_logs,
     best_versus_single,
@@ -262,9 +263,8 @@ def test_wide_table_reads_and_votes() -> None:
 def test_real_inspect_eval_set() -> None:
     """Three real models (gpt-5, claude-sonnet-4, gemini-2.5-pro) on the same 100
     popularity items, read with the project's eval-log reader."""
-    evals = pytest.importorskip("crucible_io.evals")
     folder = shared_fixture("evals", "inspect_ai", "log-sets_set")
-    logs = [evals.read_eval_log(path) for path in sorted(folder.glob("*.eval"))]
+    logs = [read_eval_log(path) for path in sorted(folder.glob("*.eval"))]
     aligned = align_logs(logs)
     assert aligned.n_items == 100
     assert len(set(aligned.models)) == 3
