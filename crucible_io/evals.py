@@ -89,6 +89,7 @@ _HELM_PREFERRED = ("exact_match", "quasi_exact_match", "prefix_exact_match",
 _SAMPLES_NAME = re.compile(r"^samples_(?P<task>.+?)_(?P<date>\d{4}-\d{2}-\d{2}T[\d\-.:]+)"
                            r"\.jsonl$")
 _RESULTS_NAME = re.compile(r"^results_?(?P<date>\d{4}-\d{2}-\d{2}T[\d\-.:]+)?.*\.json$")
+_MANIFEST_NAMES = ("logs.json", "eval-set.json", ".eval-set-id")
 _SAMPLE_MEMBER = re.compile(r"^(?P<id>.+)_epoch_(?P<epoch>\d+)\.json$")
 
 
@@ -199,6 +200,8 @@ def detect_format(data: bytes, name: str) -> str:
 def _sniff(data: bytes, name: str) -> tuple[str, Any]:
     """(format, parsed JSON document or None) so a reader does not parse twice."""
     base = Path(name).name.lower()
+    if base == ".eval-set-id":
+        return MANIFEST, None
     if is_zip(data):
         archive = SafeZip(data, file=name)
         names = archive.names
@@ -354,7 +357,7 @@ def read_eval_logs(sources: Iterable[Source], **choices: Any) -> list[EvalLog]:
         base = loaded.name.lower()
         if base in ("run_spec.json", "stats.json", "scenario_state.json"):
             kinds.append(("helm-side", None))
-        elif base in ("logs.json", "eval-set.json"):
+        elif base in _MANIFEST_NAMES:
             kinds.append((MANIFEST, None))
         elif fmt is not None:
             kinds.append((_canonical(fmt), None))
