@@ -279,3 +279,29 @@ def test_real_inspect_eval_set() -> None:
     summary = summarize_logs(frame)
     oracle = summary.loc[summary["strategy"] == "oracle", "accuracy"].item()
     assert (summary["accuracy"] <= oracle + 1e-12).all()
+
+
+def test_real_helm_runs_of_two_models() -> None:
+    """HELM bbq runs of two models on the same 100 instances: voting, the oracle bound,
+    our scoring against HELM's exact_match, and cost from HELM's token counts."""
+    folder = shared_fixture("evals", "helm")
+    logs = [read_eval_log(path) for path in sorted(folder.iterdir()) if path.is_dir()]
+    assert len(logs) == 2
+    prices = {logs[0].model: (3.0, 15.0), logs[1].model: (5.0, 15.0)}
+    frame = ensemble_from_logs(logs, ["majority", "weighted", "unanimous"], prices=prices)
+    aligned = align_logs(logs)
+    assert aligned.n_items == 100
+    assert min(aligned.score_agreement.values()) >= 0.95
+    first = frame[frame["strategy"] == "majority"]
+    for log in logs:
+        items = log.items.drop_duplicates("item_id").set_index("item_id")
+        items = items.reindex(first["item_id"].astype(str))
+        pin, pout = prices[log.model]
+        expected = (items["input_tokens"] / 1000 * pin + items["output_tokens"] / 1000 * pout)
+        assert np.allclose(first[f"cost_usd_{log.model}"].to_numpy(float),
+                           expected.to_numpy(float), equal_nan=True)
+    summary = summarize_logs(frame)
+    oracle = summary.loc[summary["strategy"] == "oracle", "accuracy"].item()
+    assert (summary["accuracy"] <= oracle + 1e-12).all()
+    with pytest.raises(ValueError, match="confidence"):
+        ensemble_from_logs(logs, "best_confidence")
