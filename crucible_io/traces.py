@@ -33,6 +33,7 @@ import base64
 import binascii
 import calendar
 import dataclasses
+import functools
 import json
 import re
 from collections import Counter
@@ -70,7 +71,7 @@ ANSWER_CHARS = 500
 
 _ANY_KEYS = (("stringValue", "string_value"), ("intValue", "int_value"),
              ("doubleValue", "double_value"), ("boolValue", "bool_value"))
-_HEX = frozenset("0123456789abcdefABCDEF")
+_HEX_RE = re.compile(r"[0-9a-fA-F]+")
 
 
 # --- neutral record ---------------------------------------------------------------------
@@ -237,16 +238,19 @@ def _g(obj: dict[str, Any], camel: str, snake: str) -> Any:
 def _norm_id(value: object) -> str:
     """A span or trace id: hex lower-cased, base64 of 8 or 16 bytes turned into hex, any
     other string kept as written."""
-    if value is None:
-        return ""
+    if isinstance(value, str):
+        return _norm_id_text(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return format(value, "x")
-    if not isinstance(value, str):
-        return ""
+    return ""
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _norm_id_text(value: str) -> str:
     s = value.strip()
     if not s:
         return ""
-    if len(s) in (16, 32) and all(c in _HEX for c in s):
+    if len(s) in (16, 32) and _HEX_RE.fullmatch(s):
         return s.lower()
     if len(s) in (12, 24) and s.endswith("="):
         try:
@@ -255,7 +259,7 @@ def _norm_id(value: object) -> str:
             raw = b""
         if len(raw) in (8, 16):
             return raw.hex()
-    if len(s) % 2 == 0 and all(c in _HEX for c in s):
+    if len(s) % 2 == 0 and _HEX_RE.fullmatch(s):
         return s.lower()
     return _clip(s)
 
@@ -294,6 +298,8 @@ def _time_ns(value: object, *, unit_ns: int | None = None) -> int | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, str):
+        if unit_ns == 1 and value.isdigit():
+            return int(value)
         s = value.strip()
         if not s:
             return None
@@ -321,6 +327,9 @@ def _any_value(value: Any) -> Any:
     as dicts, bytes as hex). Iterative: nesting cannot exhaust the stack."""
     if not isinstance(value, dict):
         return value
+    text = value.get("stringValue")
+    if text is not None:
+        return text
     for camel, snake in _ANY_KEYS:
         if camel in value:
             v = value[camel]
@@ -405,12 +414,9 @@ def _otlp_attributes(items: Any) -> dict[str, Any]:
             continue
         value = _any_value(item.get("value"))
         if isinstance(value, str):
-            if value[:1] in ("{", "["):
-                value = _maybe_json(value)
-            else:
-                out[key] = value if len(value) <= MAX_TEXT else _clip(value)
-                continue
-        if isinstance(value, dict):
+            # a JSON string is parsed once more and kept, whole, under its key
+            out[key] = _maybe_json(value) if value[:1] in ("{", "[") else _clip(value)
+        elif isinstance(value, dict):  # a key-value list: flat dotted keys
             _flatten_into(out, key, value)
         else:
             out[key] = value
@@ -453,7 +459,9 @@ def _part_text(part: Any) -> str:
         return _dumps(part)
     ptype = part.get("type")
     if ptype == "tool_call":
-        return f"tool call {part.get('name', '')}({_text_of(part.get('arguments'))})"
+        args = _maybe_json(part.get("arguments"))
+        shown = args if isinstance(args, str) else _dumps(args)
+        return f"tool call {part.get('name', '')}({shown})"
     if ptype == "tool_call_response":
         return f"tool result: {_text_of(part.get('response', part.get('result')))}"
     for key in ("content", "text", "message_content.text"):
@@ -531,10 +539,6 @@ def _text_of(value: Any) -> str:
             return _text_of(gens)
         if "role" in value and ("content" in value or "parts" in value):
             return _clip(_message_text(value))
-        if len(value) == 1:
-            only = next(iter(value.values()))
-            if isinstance(only, str):
-                return _clip(only)
         for key in ("output", "text", "content", "answer", "result", "input", "question"):
             if isinstance(value.get(key), str) and len(value) <= 3:
                 return _clip(value[key])
@@ -656,18 +660,19 @@ def _input_from_attrs(attrs: dict[str, Any], span: _Span) -> str:
         if system is not None:
             text = _clip(f"system: {_text_of(system)}\n{text}")
         return text
-    if any(k.startswith("llm.input_messages.") for k in attrs):
+    if "llm.input_messages.0.message.role" in attrs or \
+            "llm.input_messages.0.message.content" in attrs:
         return _clip("\n".join(_message_text(m)
                                for m in _indexed_messages(attrs, "llm.input_messages")))
     for key in ("input.value", "gen_ai.tool.call.arguments", "gen_ai.prompt",
                 "llm.prompts", "ai.prompt", "ai.prompt.messages"):
         if key in attrs:
             return _text_of(attrs[key])
-    if any(k.startswith("gen_ai.prompt.") for k in attrs):
+    if "gen_ai.prompt.0.content" in attrs or "gen_ai.prompt.0.role" in attrs:
         return _clip("\n".join(_message_text(m)
                                for m in _indexed_prompt(attrs, "gen_ai.prompt")))
     lines = []
-    for name, _, eattrs in span.events:
+    for name, _, eattrs in span.events:  # the older per-message events
         if name in _INPUT_EVENTS:
             lines.append(_event_message(eattrs, name.split(".")[1]))
         elif name == "gen_ai.content.prompt":
@@ -678,14 +683,15 @@ def _input_from_attrs(attrs: dict[str, Any], span: _Span) -> str:
 def _output_from_attrs(attrs: dict[str, Any], span: _Span) -> str:
     if "gen_ai.output.messages" in attrs:
         return _text_of(attrs["gen_ai.output.messages"])
-    if any(k.startswith("llm.output_messages.") for k in attrs):
+    if "llm.output_messages.0.message.role" in attrs or \
+            "llm.output_messages.0.message.content" in attrs:
         return _clip("\n".join(_message_text(m)
                                for m in _indexed_messages(attrs, "llm.output_messages")))
     for key in ("output.value", "gen_ai.tool.call.result", "gen_ai.completion",
                 "ai.response.text"):
         if key in attrs:
             return _text_of(attrs[key])
-    if any(k.startswith("gen_ai.completion.") for k in attrs):
+    if "gen_ai.completion.0.content" in attrs or "gen_ai.completion.0.role" in attrs:
         return _clip("\n".join(_message_text(m)
                                for m in _indexed_prompt(attrs, "gen_ai.completion")))
     lines = []
@@ -867,11 +873,7 @@ def _jaeger_tags(items: Any) -> dict[str, Any]:
             value = _float_or_none(value) if _float_or_none(value) is not None else value
         elif ttype == "bool" and isinstance(value, str):
             value = value.lower() == "true"
-        value = _maybe_json(value)
-        if isinstance(value, dict):
-            _flatten_into(out, tag["key"], value)
-        else:
-            out[tag["key"]] = _clip_value(value)
+        out[tag["key"]] = _clip_value(_maybe_json(value))
     return out
 
 
@@ -1280,6 +1282,10 @@ def _langsmith(doc: Any, ctx: _Ctx, out: list[_Span]) -> None:
 _EVENT_FIELDS = frozenset(f.name for f in dataclasses.fields(TraceEvent))
 _TRACE_FIELDS = frozenset(f.name for f in dataclasses.fields(Trace))
 _SpanEvent = getattr(trace_model, "SpanEvent", None)
+_ALL_EVENT_FIELDS = _SpanEvent is not None and {
+    "end_ms", "is_open", "kind", "name", "status", "status_message", "model",
+    "input_tokens", "output_tokens", "cost_usd", "input_text", "output_text",
+    "attributes", "span_events"} <= _EVENT_FIELDS
 
 
 def _build(spans: list[_Span], ctx: _Ctx, fmt: str,
@@ -1393,9 +1399,11 @@ def _event(span: _Span, t0: int, position: dict[str, int]) -> TraceEvent:
     end_ms = None if span.end_ns is None else (span.end_ns - t0) / 1e6
     if span.point and end_ms is None:
         end_ms = start_ms
-    me = position[span.span_id]
-    depends = tuple(dict.fromkeys(
-        lk for lk in span.links if lk != span.parent_id and position.get(lk, me) < me))
+    depends: tuple[str, ...] = ()
+    if span.links:
+        me = position[span.span_id]
+        depends = tuple(dict.fromkeys(
+            lk for lk in span.links if lk != span.parent_id and position.get(lk, me) < me))
     values: dict[str, Any] = dict(
         id=span.span_id, timestamp=start_ms, type="span", decision=_clip(span.name),
         reasoning=span.status_message, alternatives=(), confidence=0.5,
@@ -1412,6 +1420,8 @@ def _event(span: _Span, t0: int, position: dict[str, int]) -> TraceEvent:
             _SpanEvent(name=name, time_ms=start_ms if t is None else (t - t0) / 1e6,
                        attributes=attrs)
             for name, t, attrs in span.events)
+    if _ALL_EVENT_FIELDS:
+        return TraceEvent(**values)
     return TraceEvent(**{k: v for k, v in values.items() if k in _EVENT_FIELDS})
 
 
