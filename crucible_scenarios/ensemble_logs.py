@@ -33,6 +33,8 @@ MIN_MODELS = 2
 MAX_MODELS = 9
 LOG_STRATEGIES: tuple[str, ...] = ("majority", "weighted", "unanimous", "best_confidence")
 ORACLE = "oracle"
+#: Model names readers give a log that names no model.
+UNNAMED_MODELS = frozenset({"", "unknown model"})
 
 
 @dataclass(frozen=True)
@@ -100,10 +102,13 @@ def _from_logs(logs: Sequence[EvalLog]) -> list[dict[str, Any]]:
         if not isinstance(log, EvalLog):
             raise ValueError(f"logs[{i}] is a {type(log).__name__}, not an EvalLog")
         name = log.source or f"log {i + 1}"
-        if log.model in seen:
-            raise ValueError(f"{name}: model {log.model!r} is repeated (also in "
-                             f"{seen[log.model]}); each model may appear once")
-        seen[log.model] = name
+        # A log that names no model (an lm-eval samples file read without its results
+        # file) is named by its file.
+        model = log.model if log.model not in UNNAMED_MODELS else name
+        if model in seen:
+            raise ValueError(f"{name}: model {model!r} is repeated (also in "
+                             f"{seen[model]}); each model may appear once")
+        seen[model] = name
         tasks[name] = log.task
         items = log.items
         if "answer" not in items.columns or items["answer"].isna().all():
@@ -112,7 +117,7 @@ def _from_logs(logs: Sequence[EvalLog]) -> list[dict[str, Any]]:
         first = items.sort_values("epoch", kind="stable").drop_duplicates(
             "item_id", keep="first")
         first = first.set_index(first["item_id"].astype(str))
-        per.append({"model": log.model, "source": name, "frame": first,
+        per.append({"model": model, "source": name, "frame": first,
                     "epochs": log.epochs})
     if len(set(tasks.values())) > 1:
         listed = "; ".join(f"{src}: {task!r}" for src, task in tasks.items())

@@ -305,3 +305,40 @@ def test_real_helm_runs_of_two_models() -> None:
     assert (summary["accuracy"] <= oracle + 1e-12).all()
     with pytest.raises(ValueError, match="confidence"):
         ensemble_from_logs(logs, "best_confidence")
+
+
+def test_lm_eval_multiple_choice_confidences_drive_most_confident() -> None:
+    """Three lm-eval multiple-choice samples files (with their results files): the
+    most-confident vote takes, per item, the answer whose softmax of the choices'
+    log-likelihoods is largest, computed here from the files with scipy."""
+    import json
+
+    from scipy.special import softmax
+
+    from crucible_io.evals import read_eval_logs
+
+    samples = sorted(FIXTURES.glob("samples_mcq_*.jsonl"))
+    logs = read_eval_logs([*samples, *sorted(FIXTURES.glob("results_*.json"))])
+    assert len(logs) == 3
+    frame = ensemble_from_logs(logs, ["majority", "best_confidence"])
+    surest: dict[str, tuple[float, str]] = {}
+    votes: dict[str, list[str]] = {}
+    for path in samples:
+        for line in path.read_text().splitlines():
+            rec = json.loads(line)
+            ll = np.array([float(v[0]) for v in rec["filtered_resps"]])
+            probs = softmax(ll)
+            answer, conf = str(int(np.argmax(ll))), float(probs.max())
+            item = str(rec["doc_id"])
+            votes.setdefault(item, []).append(answer)
+            if item not in surest or conf > surest[item][0]:
+                surest[item] = (conf, answer)
+    best = frame[frame["strategy"] == "best_confidence"].set_index("item_id")["voted"]
+    assert best.to_dict() == {k: v[1] for k, v in surest.items()}
+    majority = frame[frame["strategy"] == "majority"].set_index("item_id")["voted"]
+    for item, given in votes.items():
+        top = max(given.count(a) for a in given)
+        if [given.count(a) for a in set(given)].count(top) == 1:
+            assert majority[item] == max(set(given), key=given.count)
+    # logs that name no model are told apart by their file names
+    assert len(set(frame.attrs["models"])) == 3
