@@ -386,9 +386,15 @@ def read_eval_logs(sources: Iterable[Source], **choices: Any) -> list[EvalLog]:
                            max_bytes=max_bytes,
                            siblings=sides if kind == HELM and n_helm == 1 else None)
         if kind == LM_EVAL:
+            if log.task == "unknown task" and len(results) == 1 and len(results[0][1]) == 1:
+                log = replace(log, task=next(iter(results[0][1])))
             match = _match_results(loaded.name, log.task, results)
             if match is not None:
                 used_results.add(match[0])
+                model = _model_from_results(next(ld.data for ld, _ in results
+                                                 if ld.name == match[0]))
+                if model and log.model == "unknown model":
+                    log = replace(log, model=model)
                 log = _with_stored(log, match[1], match[0])
             elif folder is not None:
                 log = _attach_results_from_folder(log, folder, loaded.name, max_bytes)
@@ -629,13 +635,22 @@ def _attach_results_from_folder(log: EvalLog, folder: Path, name: str,
     except ReadError as exc:
         return replace(log, notes=(*log.notes, f"results file beside it unreadable: {exc}"))
     try:
-        raw = json.loads(path.read_text("utf-8"))
-        model = raw.get("model_name") or (raw.get("config") or {}).get("model_args")
-    except (ValueError, OSError, AttributeError):
+        model = _model_from_results(path.read_bytes())
+    except OSError:
         model = None
-    if isinstance(model, str) and model and log.model == "unknown model":
+    if model and log.model == "unknown model":
         log = replace(log, model=model)
     return _with_stored(log, results, path.name)
+
+
+def _model_from_results(data: bytes) -> str | None:
+    """The model an lm-eval results file names (``model_name``, else ``model_args``)."""
+    try:
+        raw = json.loads(data)
+        model = raw.get("model_name") or (raw.get("config") or {}).get("model_args")
+    except (ValueError, RecursionError, AttributeError):
+        return None
+    return model if isinstance(model, str) and model else None
 
 
 # --------------------------------------------------------------------------- Inspect

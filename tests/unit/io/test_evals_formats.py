@@ -1,0 +1,314 @@
+"""Each reader on small files written from the tools' schemas (tests/fixtures/evals),
+checked against figures computed here independently (numpy, scipy)."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+from scipy.special import softmax
+
+from crucible_io.evals import (
+    CSV,
+    FORMATS,
+    HELM,
+    INSPECT_EVAL,
+    INSPECT_JSON,
+    LM_EVAL,
+    OPENAI_EVALS,
+    detect_format,
+    inspect_value_to_float,
+    read_eval_log,
+    read_eval_logs,
+    softmax_at_max,
+)
+from crucible_io.limits import DuplicateIdError, SchemaError
+
+FIX = Path(__file__).resolve().parents[2] / "fixtures" / "evals"
+MC = FIX / "samples_tinymc_2026-03-01T10-00-00.000001.jsonl"
+GEN = FIX / "samples_tinygen_2026-03-02T11-00-00.000002.jsonl"
+OLD = FIX / "samples_tinyold_2023-06-01T00-00-00.000000.jsonl"
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+
+
+def test_formats_named() -> None:
+    assert len(set(FORMATS)) == len(FORMATS) >= 6
+    for path, fmt in [(MC, LM_EVAL), (FIX / "tiny_two_epochs.eval", INSPECT_EVAL),
+                      (FIX / "tiny_inspect_two_scorers.json", INSPECT_JSON),
+                      (FIX / "helm_tiny_run" / "per_instance_stats.json", HELM),
+                      (FIX / "tiny_match_record.jsonl", OPENAI_EVALS),
+                      (FIX / "tiny_single_run.csv", CSV)]:
+        assert detect_format(path.read_bytes(), path.name) == fmt
+        assert read_eval_log(path).format == fmt
+
+
+def test_lm_eval_multiple_choice() -> None:
+    log = read_eval_log(MC)
+    lines = _lines(MC)
+    assert (log.task, log.model, log.metric, log.filter) == (
+        "tinymc", "tiny/model-1b", "acc", "none")
+    assert log.metrics == ("acc", "acc_norm")
+    for line, (_, row) in zip(lines, log.items.iterrows(), strict=True):
+        ll = np.array([float(p[0]) for p in line["filtered_resps"]])
+        assert row["answer"] == str(int(ll.argmax()))
+        assert row["target"] == str(line["target"])
+        assert row["confidence"] == pytest.approx(softmax(ll).max(), rel=1e-12)
+    # the results file beside it: n, mean and stderr agree
+    scores = np.array([x["acc"] for x in lines])
+    assert log.stored is not None and log.stored.n == 5
+    assert log.stored.mean == pytest.approx(scores.mean())
+    assert log.stored.stderr == pytest.approx(stats.sem(scores))
+    norm = read_eval_log(MC, metric="acc_norm")
+    assert norm.items["score"].tolist() == [x["acc_norm"] for x in lines]
+    with pytest.raises(SchemaError, match="acc, acc_norm"):
+        read_eval_log(MC, metric="f1")
+
+
+def test_softmax_at_max_against_scipy() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        ll = list(rng.normal(-20, 10, size=int(rng.integers(2, 9))))
+        best, conf = softmax_at_max(ll)
+        assert best == int(np.argmax(ll))
+        assert conf == pytest.approx(float(softmax(ll).max()), rel=1e-12)
+
+
+def test_lm_eval_generative_two_filters() -> None:
+    lines = _lines(GEN)
+    log = read_eval_log(GEN)
+    assert log.filters == ("strict-match", "flexible-extract")
+    assert log.filter == "strict-match" and log.n_items == 4
+    flex = read_eval_log(GEN, filter="flexible-extract")
+    want = [x["exact_match"] for x in lines if x["filter"] == "flexible-extract"]
+    assert flex.items["score"].tolist() == want
+    assert flex.items["answer"].tolist() == ["12", "5", "7", "4"]
+    assert "confidence" not in flex.items
+    with pytest.raises(SchemaError, match="strict-match, flexible-extract"):
+        read_eval_log(GEN, filter="none")
+
+
+def test_lm_eval_old_format() -> None:
+    log = read_eval_log(OLD)
+    assert log.filter == "none" and log.metric == "acc"
+    assert log.items["score"].tolist() == [0, 1, 1, 0, 1, 1]
+    assert any("older" in note for note in log.notes)
+    assert log.items["answer"].tolist() == ["0"] * 6  # the first choice wins every line
+
+
+def test_lm_eval_duplicates() -> None:
+    lines = MC.read_text().splitlines()
+    repeated = "\n".join([*lines, lines[0]]).encode()
+    log = read_eval_log(repeated, fmt="lm_eval")
+    assert log.n_items == 5 and any("repeated" in n for n in log.notes)
+    clash = json.loads(lines[0])
+    clash["acc"] = 1.0 - clash["acc"]
+    bad = "\n".join([*lines, json.dumps(clash)]).encode()
+    with pytest.raises(DuplicateIdError, match="line 6") as info:
+        read_eval_log(bad)
+    assert info.value.field == "doc_id"
+
+
+def test_lm_eval_missing_and_wrong_score() -> None:
+    lines = _lines(MC)
+    del lines[2]["acc"]
+    with pytest.raises(SchemaError, match=r"line 3.*'acc'.*missing score"):
+        read_eval_log("\n".join(json.dumps(x) for x in lines).encode())
+    lines = _lines(MC)
+    lines[1]["acc"] = "yes"
+    with pytest.raises(SchemaError, match="line 2"):
+        read_eval_log("\n".join(json.dumps(x) for x in lines).encode())
+
+
+def test_read_eval_logs_pairs_results_upload() -> None:
+    results = FIX / "results_2026-03-01T10-00-00.000001.json"
+    logs = read_eval_logs([io.BytesIO(MC.read_bytes()), results.read_bytes()])
+    assert len(logs) == 1  # bytes without a name: paired because the task is present
+    files = []
+    for p in (MC, results, GEN):
+        buffer = io.BytesIO(p.read_bytes())
+        buffer.name = p.name
+        files.append(buffer)
+    logs = read_eval_logs(files)
+    assert [log.task for log in logs] == ["tinymc", "tinygen"]
+    assert logs[0].stored is not None and logs[0].stored.n == 5
+    assert logs[0].model == "tiny/model-1b"
+    assert logs[1].stored is None
+
+
+# ------------------------------------------------------------------ Inspect
+
+def test_inspect_eval_two_epochs_metadata() -> None:
+    path = FIX / "tiny_two_epochs.eval"
+    log = read_eval_log(path)
+    assert log.epochs == 2 and log.n_items == 4 and len(log.items) == 8
+    assert set(log.meta_columns) == {"meta.difficulty", "meta.source.book",
+                                     "meta.source.pages"}
+    assert log.items["meta.source.pages"].iloc[0] == "[1, 2]"
+    per_item = log.item_scores()
+    assert per_item.to_dict() == {"s0": 1.0, "s1": 0.5, "s2": 0.0, "s3": 0.75}
+    assert log.stored is not None
+    assert log.stored.mean == pytest.approx(per_item.mean())
+    assert log.stored.stderr == pytest.approx(stats.sem(per_item.to_numpy()))
+    assert log.items["input_tokens"].tolist()[:2] == [10.0, 10.0]
+    assert log.items["latency_s"].gt(0).all()
+
+
+def test_inspect_json_scorers_and_dict_values() -> None:
+    path = FIX / "tiny_inspect_two_scorers.json"
+    log = read_eval_log(path)
+    assert log.scorers == ("match", "rubric") and log.scorer == "match"
+    assert log.items["score"].tolist() == [1.0, 0.0, 0.5, 1.0, 0.0]
+    assert log.stored is not None
+    assert log.stored.stderr == pytest.approx(stats.sem([1.0, 0.0, 0.5, 1.0, 0.0]))
+    rubric = read_eval_log(path, scorer="rubric")
+    assert rubric.metrics == ("accuracy", "fluency") and rubric.metric == "accuracy"
+    assert rubric.items["score"].tolist() == [0, 0.25, 0.5, 0.75, 1.0]
+    fluency = read_eval_log(path, scorer="rubric", metric="fluency")
+    assert fluency.items["score"].tolist() == [1 - i / 8 for i in range(5)]
+    with pytest.raises(SchemaError, match="match, rubric"):
+        read_eval_log(path, scorer="nope")
+
+
+@pytest.mark.parametrize(("value", "want"), [
+    ("C", 1.0), ("I", 0.0), ("P", 0.5), ("N", 0.0), (True, 1.0), (False, 0.0), (3, 3.0),
+    (0.25, 0.25), ("yes", 1.0), ("False", 0.0), ("0.75", 0.75)])
+def test_value_to_float(value: object, want: float) -> None:
+    assert inspect_value_to_float(value, file="f") == want
+
+
+def test_value_to_float_refuses_text() -> None:
+    with pytest.raises(SchemaError, match="'maybe'"):
+        inspect_value_to_float("maybe", file="f")
+
+
+def _eval_zip(members: dict[str, object]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, obj in members.items():
+            z.writestr(name, obj if isinstance(obj, bytes) else json.dumps(obj))
+    return buffer.getvalue()
+
+
+def _tiny_members() -> dict[str, object]:
+    with zipfile.ZipFile(FIX / "tiny_two_epochs.eval") as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def test_inspect_eval_member_outside_samples_ignored() -> None:
+    members = _tiny_members()
+    fake = json.loads(members["samples/s0_epoch_1.json"])
+    fake["id"], fake["scores"]["match"]["value"] = "s9", "C"
+    members["extra/s9_epoch_1.json"] = json.dumps(fake).encode()
+    log = read_eval_log(_eval_zip(members), fmt="inspect_eval")
+    assert "s9" not in set(log.items["item_id"])
+    assert any("outside samples/" in n for n in log.notes)
+
+
+def test_inspect_eval_path_like_member_ignored() -> None:
+    members = _tiny_members()
+    members["../samples/s9_epoch_1.json"] = members["samples/s0_epoch_1.json"]
+    log = read_eval_log(_eval_zip(members))
+    assert log.n_items == 4 and any("unsafe name" in n for n in log.notes)
+
+
+def test_inspect_duplicate_sample() -> None:
+    members = _tiny_members()
+    members["samples/s0_epoch_1_copy.json"] = members["samples/s0_epoch_1.json"]
+    with pytest.raises(DuplicateIdError, match="'s0', epoch 1"):
+        read_eval_log(_eval_zip(members))
+
+
+def test_inspect_missing_score_names_member() -> None:
+    members = _tiny_members()
+    sample = json.loads(members["samples/s1_epoch_2.json"])
+    sample["scores"] = {"other": {"value": "C"}}
+    members["samples/s1_epoch_2.json"] = json.dumps(sample).encode()
+    with pytest.raises(SchemaError, match=r"samples/s1_epoch_2\.json.*missing score"):
+        read_eval_log(_eval_zip(members))
+
+
+def test_inspect_json_wrong_type() -> None:
+    doc = json.loads((FIX / "tiny_inspect_two_scorers.json").read_text())
+    doc["samples"][3]["epoch"] = "two"
+    with pytest.raises(SchemaError, match=r"samples\[3\]\.epoch"):
+        read_eval_log(json.dumps(doc).encode())
+
+
+# ------------------------------------------------------------------ HELM
+
+def test_helm_run_folder() -> None:
+    folder = FIX / "helm_tiny_run"
+    log = read_eval_log(folder)
+    assert (log.model, log.task) == ("mock/tiny-7b", "tinyqa:subject=all,method="
+                                     "multiple_choice_joint")
+    assert log.n_items == 6  # the perturbed copy of id100 left out
+    assert any("perturbed" in n for n in log.notes)
+    assert log.items["score"].tolist() == [1, 0, 1, 1, 0, 1]
+    assert log.stored is not None and log.stored.mean == pytest.approx(4 / 6)
+    assert (log.items["answer"] == log.items["target"]).astype(float).tolist() == \
+        log.items["score"].tolist()
+    assert log.items["latency_s"].tolist() == pytest.approx([0.2 + i / 100 for i in range(6)])
+    assert read_eval_log(folder, metric="quasi_exact_match").items["score"].sum() == 5
+
+
+def test_helm_zip_of_run_folder() -> None:
+    folder = FIX / "helm_tiny_run"
+    data = _eval_zip({f"run/{p.name}": p.read_bytes() for p in folder.iterdir()})
+    log = read_eval_log(data)
+    assert log.format == HELM and log.model == "mock/tiny-7b" and log.stored is not None
+
+
+def test_helm_files_uploaded_together() -> None:
+    folder = FIX / "helm_tiny_run"
+    uploads = []
+    for p in sorted(folder.iterdir()):
+        buffer = io.BytesIO(p.read_bytes())
+        buffer.name = p.name
+        uploads.append(buffer)
+    (log,) = read_eval_logs(uploads)
+    assert log.model == "mock/tiny-7b" and log.stored is not None
+
+
+# ------------------------------------------------------------------ OpenAI evals, CSV
+
+def test_openai_record_log() -> None:
+    log = read_eval_log(FIX / "tiny_match_record.jsonl")
+    assert (log.task, log.model) == ("tiny-match.dev.v0", "mock-model")
+    assert log.items["score"].tolist() == [1, 0, 1, 1]
+    assert log.stored is not None and log.stored.mean == 0.75
+
+
+def test_openai_missing_correct() -> None:
+    lines = (FIX / "tiny_match_record.jsonl").read_text().splitlines()
+    event = json.loads(lines[2])
+    del event["data"]["correct"]
+    lines[2] = json.dumps(event)
+    with pytest.raises(SchemaError, match=r"line 3, field 'data\.correct': missing score"):
+        read_eval_log("\n".join(lines).encode())
+
+
+def test_csv_single_run() -> None:
+    log = read_eval_log(FIX / "tiny_single_run.csv")
+    assert log.epochs == 2 and log.n_items == 3
+    assert log.meta_columns == ["meta.subject"]
+    assert log.item_scores().to_dict() == {"q1": 0.5, "q2": 1.0, "q3": 0.0}
+    mean = log.item_scores().mean()
+    assert mean == pytest.approx(0.5) and math.isfinite(stats.sem(log.item_scores()))
+
+
+def test_csv_errors() -> None:
+    with pytest.raises(SchemaError, match=r"line 3.*'score'"):
+        read_eval_log(b"item_id,score\nq1,1\nq2,abc\n", fmt="csv")
+    with pytest.raises(DuplicateIdError, match="'q1', epoch 1"):
+        read_eval_log(b"id,correct\nq1,true\nq1,false\n", fmt="csv")
+    with pytest.raises(SchemaError, match="score or correct"):
+        read_eval_log(b"item,model_a,model_b\nq1,1,0\n", fmt="csv")
