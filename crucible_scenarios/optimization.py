@@ -53,13 +53,9 @@ MIN_TRIALS, MAX_TRIALS = 2, 200
 MAX_DIMENSIONS = 8
 DEFAULT_TRIALS = 30
 DEFAULT_QUERIES = 50
-#: Random initial points of the Bayesian search before the Gaussian process takes over.
-BAYES_INITIAL_POINTS = 8
-#: Candidate points on which skopt evaluates the acquisition function at each step.
-BAYES_ACQ_POINTS = 1000
-#: Extra random restarts of the GP's marginal-likelihood fit. skopt's default is 2; each
-#: restart is a full L-BFGS run, and with 0 a 30-trial search is about 4x faster while
-#: the kernel hyperparameters are still fitted by maximum marginal likelihood (one start).
+#: Extra random restarts of the marginal-likelihood fit of :func:`surrogate_surface`'s GP
+#: (a display of any strategy's trials; the Bayesian search itself uses
+#: ``crucible_scenarios.advisor.BAYES_SETTINGS``).
 GP_RESTARTS = 0
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,31}$")
 #: Column names of the trial table that a dimension may not take.
@@ -505,9 +501,10 @@ def iter_optimize(strategy: str, space: SearchSpace, n_trials: int, seed: int, *
       visited in a seeded random order;
     * ``random``: independent uniform draws from the space;
     * ``bayesian``: scikit-optimize's ``Optimizer`` (ask/tell) with a Gaussian-process
-      surrogate (Matern 5/2 kernel), ``BAYES_INITIAL_POINTS`` random starts, then the
-      acquisition function (expected improvement, probability of improvement, lower
-      confidence bound or the GP-hedge portfolio) maximized over sampled candidates.
+      surrogate (Matern 5/2 kernel) and the settings of
+      ``crucible_scenarios.advisor.BAYES_SETTINGS`` (random starts, then the acquisition
+      function, expected improvement, probability of improvement, lower confidence bound
+      or the GP-hedge portfolio, maximized by L-BFGS from the best sampled candidates).
 
     Without ``objective`` the score is the mock model's measured accuracy on the study's
     tuning queries (:func:`objective`). Columns: trial, one per dimension, score,
@@ -557,18 +554,14 @@ def _iter_rows(strategy: str, space: SearchSpace, n_trials: int, seed: int, *,
         return rows
 
     if strategy == "bayesian":
-        from skopt import Optimizer
-        from skopt.utils import cook_estimator
+        from dataclasses import replace
 
-        dims = [d.to_skopt() for d in space.dimensions]
-        surrogate = cook_estimator("GP", space=dims, n_restarts_optimizer=GP_RESTARTS,
-                                   random_state=np.random.RandomState(seed % (2**32)))
-        optimizer = Optimizer(
-            dims, base_estimator=surrogate,
-            acq_func=acquisition, n_initial_points=min(BAYES_INITIAL_POINTS, n_trials),
-            acq_optimizer="sampling", acq_optimizer_kwargs={"n_points": BAYES_ACQ_POINTS},
-            random_state=np.random.RandomState(seed % (2**32)), model_queue_size=1,
-        )
+        from crucible_scenarios.advisor import BAYES_SETTINGS, make_optimizer
+
+        settings = replace(BAYES_SETTINGS, n_initial_points=min(
+            BAYES_SETTINGS.n_initial_points, n_trials))
+        optimizer = make_optimizer(space, seed % (2**32), acq_func=acquisition,
+                                   settings=settings)
         for trial in range(1, n_trials + 1):
             point = optimizer.ask()
             config = {d.name: _plain(v) for d, v in zip(space.dimensions, point, strict=True)}
@@ -800,3 +793,23 @@ def branin(config: Mapping[str, Any]) -> float:
     a, b, c = 1.0, 5.1 / (4 * math.pi**2), 5 / math.pi
     r, s, t = 6.0, 10.0, 1 / (8 * math.pi)
     return a * (x2 - b * x1**2 + c * x1 - r) ** 2 + s * (1 - t) * math.cos(x1) + s
+
+
+# ------------------------------------------------------------------- advisor
+#: The advisor for the user's own trials lives in :mod:`crucible_scenarios.advisor`
+#: (it builds on the space types above); its public names are re-exported here, loaded
+#: on first use so that neither module imports the other at import time.
+_ADVISOR_NAMES = frozenset({
+    "BAYES_SETTINGS", "BayesSettings", "Trials", "Surrogate", "suggest", "recommend",
+    "fit_surrogate", "partial_dependence", "importance", "convergence", "make_optimizer",
+    "study_json", "study_csv", "space_to_dict", "space_from_dict", "with_suggestions",
+    "binomial_noise",
+})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ADVISOR_NAMES:
+        from crucible_scenarios import advisor
+
+        return getattr(advisor, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
