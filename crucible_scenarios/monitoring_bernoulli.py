@@ -110,9 +110,11 @@ def bernoulli_cusum_arl(p0: float, p1: float, n: int, h: float, *, p: float | No
 
 def bernoulli_threshold(p0: float, p1: float, n: int, *, arl0: float = 500.0,
                         states: int = MARKOV_STATES) -> float:
-    """The threshold h whose in-control ARL (Brook-Evans chain, :func:`bernoulli_cusum_arl`)
-    is ``arl0`` windows with ``n`` trials each, found by Brent's method
-    (``scipy.optimize.brentq``) on log ARL. ``arl0`` must exceed 1."""
+    """The smallest threshold h whose in-control ARL (Brook-Evans chain,
+    :func:`bernoulli_cusum_arl`) reaches ``arl0`` windows with ``n`` trials each, found by
+    Brent's method (``scipy.optimize.brentq``) on log ARL. With many trials per window the
+    ARL then equals ``arl0``; with few it jumps with h (discrete increments) and may
+    exceed it. ``arl0`` must exceed 1."""
     _rates(p0, p1)
     target = require_float("arl0", arl0, low=1.0, high=1e7, low_open=True)
     require_int("n", n, low=1, high=10_000_000)
@@ -127,4 +129,11 @@ def bernoulli_threshold(p0: float, p1: float, n: int, *, arl0: float = 500.0,
             raise ValueError(f"no threshold reaches an in-control ARL of {target:g}")
     if gap(low) >= 0:
         return low
-    return float(optimize.brentq(gap, low, high, xtol=1e-6, rtol=1e-8))
+    h = float(optimize.brentq(gap, low, high, xtol=1e-7, rtol=1e-9))
+    # With few queries per window the ARL jumps with h (the increments are discrete) and
+    # the root sits on a jump: step just past it, so the target is met or exceeded.
+    for _ in range(8):
+        if gap(h) >= 0:
+            break
+        h += 1e-6 * max(1.0, h)
+    return h
