@@ -34,6 +34,7 @@ import binascii
 import calendar
 import dataclasses
 import functools
+import gc
 import json
 import re
 from collections import Counter
@@ -330,6 +331,12 @@ def _any_value(value: Any) -> Any:
     text = value.get("stringValue")
     if text is not None:
         return text
+    number = value.get("intValue")
+    if number is not None:
+        if isinstance(number, int) and not isinstance(number, bool):
+            return number
+        if isinstance(number, str) and number.isdigit():
+            return int(number)
     for camel, snake in _ANY_KEYS:
         if camel in value:
             v = value[camel]
@@ -800,19 +807,28 @@ def _otlp_span(sp: Any, ctx: _Ctx, line: int | None, where: str, base: dict[str,
         raise ctx.error(f"expected a span object, got {type(sp).__name__}", field=where,
                         line=line)
     ctx.counted()
-    span_id = _norm_id(_g(sp, "spanId", "span_id"))
+    camel = "spanId" in sp
+    span_id = _norm_id(sp["spanId"] if camel else sp.get("span_id"))
     if not span_id:
         raise ctx.error("the span has no span id", field=f"{where}.spanId", line=line)
-    trace_id = _norm_id(_g(sp, "traceId", "trace_id"))
-    parent = _norm_id(_g(sp, "parentSpanId", "parent_span_id") or sp.get("parent_id"))
-    start_raw = _g(sp, "startTimeUnixNano", "start_time_unix_nano")
-    start = _time_ns(start_raw, unit_ns=1)
+    if camel:
+        trace_id = _norm_id(sp.get("traceId"))
+        parent = _norm_id(sp.get("parentSpanId") or sp.get("parent_id"))
+        start_raw = sp.get("startTimeUnixNano")
+        end_raw = sp.get("endTimeUnixNano")
+    else:
+        trace_id = _norm_id(sp.get("trace_id"))
+        parent = _norm_id(sp.get("parent_span_id") or sp.get("parent_id"))
+        start_raw = sp.get("start_time_unix_nano")
+        end_raw = sp.get("end_time_unix_nano")
+    start = (int(start_raw) if isinstance(start_raw, str) and start_raw.isdigit()
+             else _time_ns(start_raw, unit_ns=1))
     if start is None:
         raise ctx.error(f"span {span_id}: the start time is missing or not a number "
                         f"({repr(start_raw)[:40]})", field=f"{where}.startTimeUnixNano",
                         line=line)
-    end_raw = _g(sp, "endTimeUnixNano", "end_time_unix_nano")
-    end = _time_ns(end_raw, unit_ns=1)
+    end = (int(end_raw) if isinstance(end_raw, str) and end_raw.isdigit()
+           else _time_ns(end_raw, unit_ns=1))
     if end_raw is not None and end is None:
         raise ctx.error(f"span {span_id}: the end time is not a number "
                         f"({repr(end_raw)[:40]})", field=f"{where}.endTimeUnixNano",
@@ -1532,6 +1548,16 @@ def read_traces(source: Source, *, fmt: str | None = None, name: str | None = No
     if fmt is not None and fmt not in TRACE_FORMATS:
         raise UnknownFormatError(f"unknown trace format {fmt!r}; use one of "
                                  f"{', '.join(TRACE_FORMATS)}", file=file)
+    collecting = gc.isenabled()
+    gc.disable()  # a large file allocates millions of small objects, none cyclic
+    try:
+        return _read_text(text, file, fmt)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _read_text(text: str, file: str, fmt: str | None) -> list[Trace]:
     docs, jsonl = _parse(text, file)
     found = fmt or _format_of(docs, jsonl, file)
     if found == FORMAT_NAME:
