@@ -28,6 +28,7 @@ hold.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -89,6 +90,7 @@ _HELM_PREFERRED = ("exact_match", "quasi_exact_match", "prefix_exact_match",
 _SAMPLES_NAME = re.compile(r"^samples_(?P<task>.+?)_(?P<date>\d{4}-\d{2}-\d{2}T[\d\-.:]+)"
                            r"\.jsonl$")
 _RESULTS_NAME = re.compile(r"^results_?(?P<date>\d{4}-\d{2}-\d{2}T[\d\-.:]+)?.*\.json$")
+_MORE_LINES = re.compile(rb"\n\s*\S")
 _MANIFEST_NAMES = ("logs.json", "eval-set.json", ".eval-set-id")
 _SAMPLE_MEMBER = re.compile(r"^(?P<id>.+)_epoch_(?P<epoch>\d+)\.json$")
 
@@ -217,7 +219,7 @@ def _sniff(data: bytes, name: str) -> tuple[str, Any]:
     if base.endswith((".csv", ".tsv")) or (head[:1] not in (b"{", b"[") and head):
         return CSV, None
     first_line = head.split(b"\n", 1)[0].strip()
-    if head[:1] == b"{" and first_line.endswith(b"}") and b"\n" in data.strip():
+    if head[:1] == b"{" and first_line.endswith(b"}") and _MORE_LINES.search(data):
         try:
             first = json.loads(first_line)
         except (json.JSONDecodeError, RecursionError, UnicodeDecodeError):
@@ -426,6 +428,21 @@ def read_lm_eval_samples(loaded: Loaded, *, metric: str | None = None,
     """
     file = loaded.name
     text = decode_text(loaded.data, file=file)
+    collecting = gc.isenabled()
+    gc.disable()  # the parse allocates only acyclic JSON objects; cyclic GC passes waste time
+    try:
+        records, filters = _parse_lm_lines(text, file)
+    finally:
+        if collecting:
+            gc.enable()
+    return _finish_lm_eval(file, records, filters, metric=metric, filter=filter,
+                           model=model, task=task)
+
+
+def _parse_lm_lines(text: str, file: str,
+                    ) -> tuple[list[tuple[int, dict[str, Any]]], dict[str, None]]:
+    """Each non-blank line parsed (``json.loads``), with its line number, and the
+    filters seen in file order."""
     loads = json.loads
     records: list[tuple[int, dict[str, Any]]] = []
     filters: dict[str, None] = {}
@@ -448,6 +465,12 @@ def read_lm_eval_samples(loaded: Loaded, *, metric: str | None = None,
             raise SchemaError("expected a string", file=file, line=number, field="filter")
         filters[f] = None
         records.append((number, rec))
+    return records, filters
+
+
+def _finish_lm_eval(file: str, records: list[tuple[int, dict[str, Any]]],
+                    filters: dict[str, None], *, metric: str | None, filter: str | None,
+                    model: str | None, task: str | None) -> EvalLog:
     if not records:
         raise NoItemsError("the samples file holds no lines", file=file)
     filter_names = list(filters)
@@ -504,7 +527,8 @@ def read_lm_eval_samples(loaded: Loaded, *, metric: str | None = None,
         ids.append(key)
         scores.append(score)
         answers.append(answer)
-        targets.append(target if type(target) is str or target is None else _text(target))
+        targets.append(target if type(target) is str or target is None else
+                       str(target) if type(target) is int else _text(target))
         confs.append(conf)
         lines.append(number)
     if dropped:
@@ -535,14 +559,12 @@ def _lm_answer(resps: Any) -> tuple[str | None, float | None]:
     if type(first) is str:
         return first, None
     if type(first) is list and len(resps) >= 2:
-        logliks: list[float] = []
-        for pair in resps:
-            if type(pair) is not list or not pair:
-                return None, None
-            value = _number(pair[0])
-            if value is None:
-                return None, None
-            logliks.append(value)
+        try:
+            logliks = [float(pair[0]) for pair in resps]
+        except (TypeError, ValueError, IndexError, KeyError):
+            return None, None
+        if not all(map(math.isfinite, logliks)):
+            return None, None
         best, conf = softmax_at_max(logliks)
         return str(best), conf
     if type(first) is list and first and type(first[0]) is str and len(first) == 1:
