@@ -204,3 +204,49 @@ def test_unknown_json_is_named_as_such() -> None:
         read_traces(json.dumps({"hello": 1}).encode(), name="up.json")
     with pytest.raises(UnknownFormatError, match="unknown trace format 'csv'"):
         read_traces(FIX / "phoenix-rest-spans.json", fmt="csv")
+
+
+def _b(doc: object) -> bytes:
+    return json.dumps(doc).encode()
+
+
+def test_other_published_shapes() -> None:
+    """Langfuse {observations, scores}, Tempo's {"trace": ...} wrapper, a LangSmith run
+    tree with nested child_runs, Phoenix spans as JSON Lines."""
+    obs = [{"id": "g1", "traceId": "t9", "type": "GENERATION", "name": "llm",
+            "startTime": "2025-01-01T00:00:01Z", "endTime": "2025-01-01T00:00:02.5Z",
+            "parentObservationId": "s1", "promptTokens": 7, "completionTokens": 3},
+           {"id": "s1", "traceId": "t9", "type": "SPAN", "name": "root",
+            "startTime": "2025-01-01T00:00:00Z", "endTime": None}]
+    (lf,) = read_traces(_b({"observations": obs, "scores": [
+        {"name": "accuracy", "value": 1, "observationId": "g1"}]}), name="lf.json")
+    assert [e.id for e in lf.events] == ["s1", "g1"]
+    assert lf.events[1].timestamp == 1000.0 and lf.problem_id == "t9"
+    if HAS_SPAN_FIELDS:
+        assert lf.events[0].is_open and lf.events[1].end_ms == 2500.0
+        assert (lf.events[1].input_tokens, lf.events[1].output_tokens) == (7, 3)
+        assert lf.events[1].attributes["score.accuracy"] == 1
+    tempo = {"trace": {"batches": [{"resource": {}, "scopeSpans": [{"spans": [
+        {"traceId": "AAAAAAAAAAAAAAAAAAAAAQ==", "spanId": "AAAAAAAAAAE=",
+         "startTimeUnixNano": 1000, "endTimeUnixNano": 3000000, "kind": 2}]}]}]}}
+    assert detect_trace_format(_b(tempo), "tempo.json") == "tempo"
+    (tp,) = read_traces(_b(tempo), name="tempo.json")
+    assert tp.problem_id == "00000000000000000000000000000001"
+    assert tp.events[0].id == "0000000000000001"
+    tree = {"id": "r", "name": "agent", "run_type": "chain", "start_time": 1700000000000,
+            "end_time": 1700000001000, "child_runs": [
+                {"id": "c", "name": "llm", "run_type": "llm", "start_time": 1700000000200,
+                 "end_time": 1700000000900, "child_runs": [
+                     {"id": "g", "name": "tool", "run_type": "tool",
+                      "start_time": 1700000000300, "end_time": None}]}]}
+    (ls,) = read_traces(_b(tree), name="tree.json")
+    assert [(e.id, e.parent_id, e.timestamp) for e in ls.events] == [
+        ("r", None, 0.0), ("c", "r", 200.0), ("g", "c", 300.0)]
+    phoenix = "\n".join(json.dumps(
+        {"name": f"s{i}", "context": {"trace_id": "ab" * 16, "span_id": f"{i:016x}"},
+         "span_kind": "TOOL", "parent_id": f"{i - 1:016x}" if i else None,
+         "start_time": f"2025-01-01T00:00:0{i}", "end_time": f"2025-01-01T00:00:0{i + 1}",
+         "status_code": "OK", "attributes": {}, "events": []}) for i in range(3))
+    assert detect_trace_format(phoenix.encode(), "p.jsonl") == "phoenix"
+    (ph,) = read_traces(phoenix.encode(), name="p.jsonl")
+    assert [e.timestamp for e in ph.events] == [0.0, 1000.0, 2000.0]
