@@ -1011,15 +1011,19 @@ def _read_helm(loaded: Loaded, parsed: Any, *, folder: Path | None, metric: str 
     stored = None
     stats_doc = side.get("stats.json")
     if isinstance(stats_doc, list):
+        found: dict[str, float] = {}
         for stat in stats_doc:
             if (isinstance(stat, dict) and isinstance(stat.get("name"), dict)
-                    and stat["name"].get("name") == chosen
+                    and stat["name"].get("name") in (chosen, "num_instances")
                     and not stat["name"].get("perturbation")
                     and stat["name"].get("split", "test") in ("test", "valid")):
                 mean = _number(stat.get("mean"))
                 if mean is not None:
-                    stored = StoredAggregate(metric=chosen, mean=mean, stderr=None, n=None)
-                break
+                    found.setdefault(str(stat["name"]["name"]), mean)
+        if chosen in found:
+            count = found.get("num_instances")
+            stored = StoredAggregate(metric=chosen, mean=found[chosen], stderr=None,
+                                     n=round(count) if count is not None else None)
     return EvalLog(format=HELM, task=task or found_task or "unknown task",
                    model=model or str(found_model or "unknown model"), metric=chosen,
                    items=frame, source=file, metrics=tuple(offered), stored=stored,

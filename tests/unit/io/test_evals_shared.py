@@ -281,6 +281,7 @@ def test_helm_run_matches_stats_json(run: str) -> None:
               for inst in per]
     assert se == pytest.approx(stats.sem(values), rel=1e-12)
     assert log.stored is not None and log.stored.mean == stored[0]["mean"]
+    assert log.stored.n == 100  # stats.json's num_instances
     assert log.items["latency_s"].gt(0).all()
     # answers and targets from scenario_state.json agree with exact_match
     agree = (log.items["answer"] == log.items["target"]).astype(float)
