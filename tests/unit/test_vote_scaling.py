@@ -111,3 +111,24 @@ def test_mock_simulation_is_seeded() -> None:
     a = simulate_mock_voting("llama-3", [1, 5], 200, 3)
     b = simulate_mock_voting("llama-3", [1, 5], 200, 3)
     assert a.equals(b)
+
+
+def test_recurrence_equals_the_incomplete_beta() -> None:
+    """vote_scaling's recurrence against scipy's betainc, item by item, odd and even K."""
+    rng = np.random.default_rng(4)
+    p = np.concatenate([rng.random(200), [0.0, 0.5, 1.0, 1e-9, 1 - 1e-9]])
+    ks = list(range(1, 1002))
+    for i in range(p.size):
+        curve = vote_scaling([p[i]], ks)["accuracy"].to_numpy()
+        expected = np.array([special.betainc(k // 2 + 1, k - k // 2, p[i]) for k in ks])
+        assert np.allclose(curve, expected, atol=1e-12, rtol=0), p[i]
+
+
+def test_mixed_odd_and_even_k_in_any_order() -> None:
+    p = [0.2, 0.7, 0.55]
+    ks = [10, 3, 4, 1, 101, 2]
+    curve = vote_scaling(p, ks)
+    assert list(curve["k"]) == ks
+    for row in curve.itertuples():
+        assert row.accuracy == pytest.approx(np.mean([brute_majority(x, row.k) for x in p]),
+                                             abs=1e-12)
