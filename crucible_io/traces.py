@@ -977,6 +977,11 @@ _LANGFUSE_KINDS = {"GENERATION": "llm", "TOOL": "tool", "AGENT": "agent",
                    "SPAN": "span"}
 
 
+def _present(*values: Any) -> Any:
+    """The first value that is not None (0 counts as present)."""
+    return next((v for v in values if v is not None), None)
+
+
 def _first_number(obj: Any, keys: Iterable[str]) -> Any:
     if not isinstance(obj, dict):
         return None
@@ -1045,16 +1050,14 @@ def _langfuse(doc: Any, ctx: _Ctx, out: list[_Span]) -> dict[str, dict[str, Any]
             span.model = _clip(ob["model"])
         details = ob.get("usageDetails") if isinstance(ob.get("usageDetails"), dict) else {}
         usage = ob.get("usage") if isinstance(ob.get("usage"), dict) else {}
-        span.input_tokens = _int_or_none(
-            _first_number(details, ("input", "prompt_tokens", "input_tokens")) or
-            ob.get("inputUsage") or _first_number(usage, ("input", "promptTokens")) or
-            ob.get("promptTokens")) if (details or usage or ob.get("inputUsage") or
-                                         ob.get("promptTokens")) else None
-        span.output_tokens = _int_or_none(
-            _first_number(details, ("output", "completion_tokens", "output_tokens")) or
-            ob.get("outputUsage") or _first_number(usage, ("output", "completionTokens")) or
-            ob.get("completionTokens")) if (details or usage or ob.get("outputUsage") or
-                                             ob.get("completionTokens")) else None
+        span.input_tokens = _int_or_none(_present(
+            _first_number(details, ("input", "prompt_tokens", "input_tokens")),
+            ob.get("inputUsage"), _first_number(usage, ("input", "promptTokens")),
+            ob.get("promptTokens")))
+        span.output_tokens = _int_or_none(_present(
+            _first_number(details, ("output", "completion_tokens", "output_tokens")),
+            ob.get("outputUsage"), _first_number(usage, ("output", "completionTokens")),
+            ob.get("completionTokens")))
         if span.kind != "llm" and not span.input_tokens and not span.output_tokens:
             span.input_tokens = span.output_tokens = None
         costs = ob.get("costDetails") if isinstance(ob.get("costDetails"), dict) else {}
