@@ -232,7 +232,8 @@ def _timestamps(frame: pd.DataFrame, column: str, *, file: str,
             raise SchemaError(f"{raw.iloc[0]!r} is too small for an epoch time (before "
                               "1973); write ISO 8601 times or epoch seconds", file=file,
                               line=_line_of(frame, 0, csv_like), field=column)
-        stamps = pd.DatetimeIndex(pd.to_datetime(pd.Series(values), unit=unit, utc=True))
+        stamps = pd.DatetimeIndex(pd.to_datetime(pd.Series(values),
+                                                 unit="ms" if unit == "ms" else "s", utc=True))
         return pd.Series(stamps.tz_localize(None)), kind
     texts = raw.astype(str).str.strip()
     parsed = pd.to_datetime(texts, errors="coerce", format="ISO8601", utc=True)
