@@ -250,6 +250,8 @@ def _sniff(data: bytes, name: str) -> tuple[str, Any]:
     if isinstance(doc, list) and doc and isinstance(doc[0], dict):
         if "instance_id" in doc[0] and "stats" in doc[0]:
             return HELM, doc
+        if "doc_id" in doc[0]:
+            return LM_EVAL, None
         if "name" in doc[0] and "count" in doc[0]:
             raise NoItemsError("a HELM stats.json holds only aggregate statistics, no "
                                "per-instance scores; read per_instance_stats.json",
@@ -296,8 +298,29 @@ def read_eval_log(source: Source, *, fmt: str | None = None, metric: str | None 
     loaded = load_source(source, max_bytes=max_bytes)
     if isinstance(source, str | os.PathLike):
         folder = Path(source).parent
-    return _read_loaded(loaded, folder=folder, fmt=fmt, metric=metric, filter=filter,
-                        scorer=scorer, model=model, task=task, max_bytes=max_bytes)
+    return _cross_check(_read_loaded(loaded, folder=folder, fmt=fmt, metric=metric,
+                                     filter=filter, scorer=scorer, model=model, task=task,
+                                     max_bytes=max_bytes))
+
+
+def _cross_check(log: EvalLog) -> EvalLog:
+    """A note comparing the items' mean (epochs averaged within item) and count with
+    the aggregate the tool stored, where it stored one."""
+    stored = log.stored
+    if stored is None or log.items.empty:
+        return log
+    mean = float(log.item_scores().mean())
+    n = log.n_items
+    same_mean = math.isclose(mean, stored.mean, rel_tol=1e-9, abs_tol=1e-12)
+    same_n = stored.n is None or stored.n == n
+    told = f"stored {stored.metric} {stored.mean:.6g}" + (
+        f" over {stored.n} items" if stored.n is not None else "")
+    if same_mean and same_n:
+        note = f"cross-check: {told} agrees with the items ({mean:.6g} over {n})"
+    else:
+        note = (f"cross-check: {told} differs from the items ({mean:.6g} over {n}); the "
+                "files may be of different runs, or the tool reduced epochs otherwise")
+    return replace(log, notes=(*log.notes, note))
 
 
 def _read_loaded(loaded: Loaded, *, folder: Path | None, fmt: str | None,
@@ -400,7 +423,7 @@ def read_eval_logs(sources: Iterable[Source], **choices: Any) -> list[EvalLog]:
                 log = _with_stored(log, match[1], match[0])
             elif folder is not None:
                 log = _attach_results_from_folder(log, folder, loaded.name, max_bytes)
-        logs.append(log)
+        logs.append(_cross_check(log))
     for loaded, _ in results:
         if loaded.name not in used_results:
             raise NoItemsError("an lm-eval results file holds only aggregate scores and "
@@ -431,12 +454,36 @@ def read_lm_eval_samples(loaded: Loaded, *, metric: str | None = None,
     collecting = gc.isenabled()
     gc.disable()  # the parse allocates only acyclic JSON objects; cyclic GC passes waste time
     try:
-        records, filters = _parse_lm_lines(text, file)
+        if text.lstrip()[:1] == "[":
+            records, filters = _parse_lm_array(text, file)
+        else:
+            records, filters = _parse_lm_lines(text, file)
     finally:
         if collecting:
             gc.enable()
     return _finish_lm_eval(file, records, filters, metric=metric, filter=filter,
                            model=model, task=task)
+
+
+def _parse_lm_array(text: str, file: str,
+                    ) -> tuple[list[tuple[int, dict[str, Any]]], dict[str, None]]:
+    """Early 0.4 releases wrote the samples file as one JSON array: its elements are
+    numbered from 1 in place of line numbers."""
+    doc = parse_json(text, file=file)
+    if not isinstance(doc, list):
+        raise SchemaError("expected an array of samples", file=file)
+    records: list[tuple[int, dict[str, Any]]] = []
+    filters: dict[str, None] = {}
+    for number, rec in enumerate(doc, start=1):
+        if not isinstance(rec, dict):
+            raise SchemaError(f"expected an object, got {type(rec).__name__}", file=file,
+                              field=f"[{number - 1}]")
+        f = rec.get("filter", "none")
+        if not isinstance(f, str):
+            raise SchemaError("expected a string", file=file, field=f"[{number - 1}].filter")
+        filters[f] = None
+        records.append((number, rec))
+    return records, filters
 
 
 def _parse_lm_lines(text: str, file: str,
@@ -524,6 +571,8 @@ def _finish_lm_eval(file: str, records: list[tuple[int, dict[str, Any]]],
         seen[key] = score
         answer, conf = _lm_answer(rec.get("filtered_resps"))
         target = rec.get("target")
+        if conf is not None and type(target) is str and not target.strip().isdigit():
+            target = _choice_index(rec.get("doc"), target)
         ids.append(key)
         scores.append(score)
         answers.append(answer)
@@ -547,6 +596,20 @@ def _finish_lm_eval(file: str, records: list[tuple[int, dict[str, Any]]],
                    model=model or "unknown model", metric=chosen_metric, items=frame,
                    source=file, metrics=tuple(offered), filter=chosen_filter,
                    filters=tuple(filter_names), notes=tuple(notes))
+
+
+def _choice_index(doc: Any, target: str) -> str:
+    """For a multiple-choice line whose target is the text of a choice, the index of
+    that choice in the document's ``choices`` (so it compares with the argmax answer);
+    the text itself when no such list holds it."""
+    choices = doc.get("choices") if isinstance(doc, dict) else None
+    if isinstance(choices, dict):  # e.g. ARC: {"text": [...], "label": [...]}
+        choices = choices.get("text")
+    if isinstance(choices, list):
+        for i, choice in enumerate(choices):
+            if isinstance(choice, str) and choice.strip() == target.strip():
+                return str(i)
+    return target
 
 
 def _lm_answer(resps: Any) -> tuple[str | None, float | None]:
@@ -807,6 +870,12 @@ def _read_inspect(loaded: Loaded, parsed: Any, kind: str, *, scorer: str | None,
                               member=_member(label), field=_field(label, f"scores.{chosen}"))
         value = score_obj["value"]
         field_name = _field(label, f"scores.{chosen}.value")
+        if value is None:
+            if sample.get("error"):
+                skipped_errors += 1
+                continue
+            raise SchemaError(f"missing score for scorer {chosen!r} (value is null)",
+                              file=file, member=_member(label), field=field_name)
         if isinstance(value, dict):
             assert value_key is not None
             if value_key not in value:

@@ -312,3 +312,47 @@ def test_csv_errors() -> None:
         read_eval_log(b"id,correct\nq1,true\nq1,false\n", fmt="csv")
     with pytest.raises(SchemaError, match="score or correct"):
         read_eval_log(b"item,model_a,model_b\nq1,1,0\n", fmt="csv")
+
+
+def test_lm_eval_samples_as_one_json_array() -> None:
+    lines = _lines(MC)
+    log = read_eval_log(json.dumps(lines).encode())
+    assert log.format == LM_EVAL
+    assert log.items["score"].tolist() == [x["acc"] for x in lines]
+    broken = [*lines[:2], [1, 2]]
+    with pytest.raises(SchemaError, match=r"field '\[2\]'"):
+        read_eval_log(json.dumps(broken).encode())
+
+
+def test_lm_eval_choice_text_target_becomes_index() -> None:
+    lines = _lines(MC)
+    for line in lines:
+        line["target"] = line["doc"]["choices"][line["target"]]
+    log = read_eval_log("\n".join(json.dumps(x) for x in lines).encode())
+    assert log.items["target"].tolist() == [str(t) for t in (1, 1, 2, 0, 2)]
+    agree = (log.items["answer"] == log.items["target"]).astype(float)
+    assert agree.tolist() == log.items["score"].tolist()
+
+
+def test_inspect_null_score_value() -> None:
+    doc = json.loads((FIX / "tiny_inspect_two_scorers.json").read_text())
+    doc["samples"][1]["scores"]["match"]["value"] = None
+    with pytest.raises(SchemaError, match="missing score"):
+        read_eval_log(json.dumps(doc).encode())
+    doc["samples"][1]["error"] = {"message": "timeout"}
+    log = read_eval_log(json.dumps(doc).encode())
+    assert log.n_items == 4 and any("error" in n for n in log.notes)
+
+
+def test_cross_check_notes() -> None:
+    log = read_eval_log(MC)
+    assert any(n.startswith("cross-check") and "agrees" in n for n in log.notes)
+    results = FIX / "results_2026-03-01T10-00-00.000001.json"
+    doc = json.loads(results.read_text())
+    doc["results"]["tinymc"]["acc,none"] = 0.9
+    other = io.BytesIO(json.dumps(doc).encode())
+    other.name = results.name
+    sample = io.BytesIO(MC.read_bytes())
+    sample.name = MC.name
+    (log,) = read_eval_logs([sample, other])
+    assert any("differs" in n for n in log.notes)
