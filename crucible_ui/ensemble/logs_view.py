@@ -101,7 +101,9 @@ def analyse(files: tuple[tuple[str, bytes], ...],
         "epochs": [aligned.epochs[m] for m in aligned.models],
         "accuracy": [frame.attrs["accuracy"][m] for m in aligned.models],
         "answer = target agrees with stored score": [
-            aligned.score_agreement.get(m, float("nan")) for m in aligned.models]})
+            aligned.score_agreement.get(m, float("nan")) for m in aligned.models],
+        "reader notes": ([""] * len(aligned.models) if isinstance(source, pd.DataFrame)
+                         else ["; ".join(log.notes) for log in source])})
     what = "Answer table" if isinstance(source, pd.DataFrame) else "Task"
     note = (f"{what} **{escape_markdown(aligned.task)}**: {len(aligned.models)} models, "
             f"{aligned.n_items:,} items every model answered.")
