@@ -370,8 +370,17 @@ def read_eval_logs(sources: Iterable[Source], **choices: Any) -> list[EvalLog]:
     """
     max_bytes = int(choices.pop("max_bytes", MAX_SOURCE_BYTES))
     fmt = choices.pop("fmt", None)
+    expanded: list[Source] = []
+    for source in sources:
+        if isinstance(source, str | os.PathLike) and Path(source).is_dir():
+            run_dir = Path(source)
+            helm = run_dir / "per_instance_stats.json"
+            expanded.extend([helm] if helm.is_file() else sorted(
+                p for p in run_dir.iterdir() if p.is_file()))
+        else:
+            expanded.append(source)
     loaded_all: list[tuple[Loaded, Path | None]] = []
-    for number, source in enumerate(sources, start=1):
+    for number, source in enumerate(expanded, start=1):
         loaded = load_source(source, max_bytes=max_bytes,
                              name=None if not isinstance(source, bytes | bytearray)
                              else f"<file {number}>")
@@ -405,7 +414,8 @@ def read_eval_logs(sources: Iterable[Source], **choices: Any) -> list[EvalLog]:
     for (loaded, folder), (kind, _parsed) in zip(loaded_all, kinds, strict=True):
         if kind in (MANIFEST, LM_EVAL_RESULTS, "helm-side"):
             continue
-        log = _read_loaded(loaded, folder=None, fmt=kind, metric=choices.get("metric"),
+        log = _read_loaded(loaded, folder=folder if kind == HELM else None, fmt=kind,
+                           metric=choices.get("metric"),
                            filter=choices.get("filter"), scorer=choices.get("scorer"),
                            model=choices.get("model"), task=choices.get("task"),
                            max_bytes=max_bytes,

@@ -356,3 +356,9 @@ def test_cross_check_notes() -> None:
     sample.name = MC.name
     (log,) = read_eval_logs([sample, other])
     assert any("differs" in n for n in log.notes)
+
+
+def test_read_eval_logs_folders() -> None:
+    helm, mc = read_eval_logs([FIX / "helm_tiny_run", MC])
+    assert helm.format == HELM and helm.model == "mock/tiny-7b"
+    assert mc.stored is not None and mc.model == "tiny/model-1b"
