@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -22,6 +23,7 @@ from crucible_scenarios.ensemble import (
     ensemble_from_logs,
     item_success_shares,
     model_correctness,
+    pareto_frontier,
     summarize_logs,
 )
 from crucible_scenarios.eval_log import EvalLog
@@ -31,6 +33,7 @@ from crucible_ui.ensemble.charts import (
     diversity_heatmap,
     strategy_accuracy_chart,
 )
+from crucible_ui.ensemble_charts import tradeoff_chart
 from crucible_ui.ensemble_text import STRATEGY_NAMES, strategy_label
 from crucible_ui.text import escape_markdown
 from crucible_ui.uploads import MAX_UPLOAD_BYTES
@@ -191,6 +194,16 @@ def show_result(result: LogsResult) -> None:
     st.caption("Bars: the share of items each strategy (and each model alone) got right, "
                "with its 95% Wilson interval. The dashed line is the oracle, the share of "
                "items at least one model got right: no voting rule can beat it.")
+    costs = bars["mean_cost_usd"].to_numpy(float)
+    if np.isfinite(costs).all() and (costs > 0).all():
+        priced = bars.assign(pareto=pareto_frontier(bars))
+        st.vega_lite_chart(vega_spec(tradeoff_chart(priced)), width="stretch")
+        st.caption("Left is cheaper, higher is more accurate; a strategy on the dashed "
+                   "Pareto frontier is not beaten on both at once. Cost per item from the "
+                   "prices above and the logs' token counts.")
+    else:
+        st.caption("Enter prices above (and upload logs that record token counts) to set "
+                   "accuracy against cost.")
     shown = table[["label", "accuracy", "ci_low", "ci_high", "abstention_rate",
                    "mean_cost_usd"]]
     st.dataframe(shown, hide_index=True, width="stretch", column_config={

@@ -32,6 +32,11 @@ def test_answer_table_upload_and_strategy_switch() -> None:
     for measure in ("yule_q", "kappa", "double_fault"):
         at.selectbox(key="div_measure").set_value(measure).run()
         assert_clean(at)
+    assert not any("Pareto" in c.value for c in at.caption)
+    for i in range(3):
+        at.number_input(key=f"price_in_{i}").set_value(1.0).run()
+    assert_clean(at)
+    assert any("Pareto" in c.value for c in at.caption)
 
 
 def test_three_inspect_logs_upload() -> None:
