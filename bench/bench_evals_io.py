@@ -3,6 +3,7 @@ EvalLog, against ``json.loads`` on its lines (the parsing floor), side by side."
 
 from __future__ import annotations
 
+import gc
 import json
 import tempfile
 from pathlib import Path
@@ -59,6 +60,14 @@ def _floor(path: Path) -> list[object]:
     return [json.loads(line) for line in text.splitlines() if line]
 
 
+def _floor_no_gc(path: Path) -> list[object]:
+    gc.disable()
+    try:
+        return _floor(path)
+    finally:
+        gc.enable()
+
+
 def rows() -> list[Row]:
     out: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -73,9 +82,15 @@ def rows() -> list[Row]:
                 reader = median_seconds(lambda p=path: read_eval_log(p), repeat=1, warmup=0)
                 ratios.append(reader / floor)
             ratio = float(np.median(ratios))
+            bare = median_seconds(lambda p=path: _floor_no_gc(p), repeat=5)
+            read = median_seconds(lambda p=path: read_eval_log(p), repeat=5)
             out.append(Row("evals_io", f"read lm-eval samples, 10^4 lines, {kind}", reader,
                            "s"))
             out.append(Row("evals_io", f"  json.loads on the same lines, {kind}", floor, "s"))
             out.append(Row("evals_io", f"  reader / json.loads, {kind} (median of 5 pairs)",
                            ratio, "x", 1.5))
+            out.append(Row("evals_io", f"  reader / json.loads with GC paused too, {kind}",
+                           read / bare, "x",
+                           note="the reader pauses cyclic GC while parsing; this is the "
+                                "overhead beyond that"))
     return out

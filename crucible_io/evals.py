@@ -38,7 +38,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from scipy.special import softmax
 
 from crucible_io.limits import (
     MAX_SOURCE_BYTES,
@@ -143,12 +145,28 @@ def _number(value: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def softmax_at_max(logliks: list[float]) -> tuple[int, float]:
-    """Index of the largest log-likelihood and the softmax probability there:
-    ``1 / sum_j exp(l_j - l_max)`` (the normalized likelihood of the chosen answer)."""
-    best = max(range(len(logliks)), key=logliks.__getitem__)
-    top = logliks[best]
-    return best, 1.0 / math.fsum(math.exp(v - top) for v in logliks)
+def choice_probabilities(logliks: list[list[float]]) -> tuple[list[int | None],
+                                                             list[float | None]]:
+    """For each multiple-choice line, the index of the largest log-likelihood and the
+    softmax of the log-likelihoods there (``scipy.special.softmax``), computed in one
+    array per number of choices. A line holding NaN, or only -inf, gets None."""
+    best: list[int | None] = [None] * len(logliks)
+    conf: list[float | None] = [None] * len(logliks)
+    by_width: dict[int, list[int]] = {}
+    for i, row in enumerate(logliks):
+        by_width.setdefault(len(row), []).append(i)
+    for rows in by_width.values():
+        arr = np.array([logliks[i] for i in rows], dtype=float)
+        ok = ~np.isnan(arr).any(axis=1) & np.isfinite(arr.max(axis=1))
+        if not ok.any():
+            continue
+        good = arr[ok]
+        top = good.argmax(axis=1)
+        probs = softmax(good, axis=1)[np.arange(len(good)), top]
+        for i, b, p in zip(np.asarray(rows)[ok].tolist(), top.tolist(), probs.tolist(),
+                           strict=True):
+            best[i], conf[i] = b, p
+    return best, conf
 
 
 def _obj(mapping: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -462,17 +480,19 @@ def read_lm_eval_samples(loaded: Loaded, *, metric: str | None = None,
     file = loaded.name
     text = decode_text(loaded.data, file=file)
     collecting = gc.isenabled()
-    gc.disable()  # the parse allocates only acyclic JSON objects; cyclic GC passes waste time
+    # parsing and tabulating allocate only acyclic JSON objects, freed by reference
+    # counting: cyclic-GC passes over them would cost as much as the parse itself
+    gc.disable()
     try:
         if text.lstrip()[:1] == "[":
             records, filters = _parse_lm_array(text, file)
         else:
             records, filters = _parse_lm_lines(text, file)
+        return _finish_lm_eval(file, records, filters, metric=metric, filter=filter,
+                               model=model, task=task)
     finally:
         if collecting:
             gc.enable()
-    return _finish_lm_eval(file, records, filters, metric=metric, filter=filter,
-                           model=model, task=task)
 
 
 def _parse_lm_array(text: str, file: str,
@@ -551,6 +571,8 @@ def _finish_lm_eval(file: str, records: list[tuple[int, dict[str, Any]]],
     answers: list[str | None] = []
     targets: list[str | None] = []
     confs: list[float | None] = []
+    mc_rows: list[int] = []
+    mc_lls: list[list[float]] = []
     lines: list[int] = []
     seen: dict[str, float] = {}
     notes: list[str] = []
@@ -579,17 +601,25 @@ def _finish_lm_eval(file: str, records: list[tuple[int, dict[str, Any]]],
                                    f"{chosen_filter!r} with different scores", file=file,
                                    line=number, field="doc_id")
         seen[key] = score
-        answer, conf = _lm_answer(rec.get("filtered_resps"))
+        answer, logliks = _lm_answer(rec.get("filtered_resps"))
         target = rec.get("target")
-        if conf is not None and type(target) is str and not target.strip().isdigit():
-            target = _choice_index(rec.get("doc"), target)
+        if logliks is not None:
+            mc_rows.append(len(ids))
+            mc_lls.append(logliks)
+            if type(target) is str and not target.strip().isdigit():
+                target = _choice_index(rec.get("doc"), target)
         ids.append(key)
         scores.append(score)
         answers.append(answer)
         targets.append(target if type(target) is str or target is None else
                        str(target) if type(target) is int else _text(target))
-        confs.append(conf)
+        confs.append(None)
         lines.append(number)
+    if mc_rows:
+        best, probs = choice_probabilities(mc_lls)
+        for row, b, p in zip(mc_rows, best, probs, strict=True):
+            answers[row] = None if b is None else str(b)
+            confs[row] = p
     if dropped:
         notes.append(f"{dropped} repeated line(s) for the same (doc_id, filter) dropped")
     rows: dict[str, list[Any]] = {"item_id": ids, "epoch": [1] * len(ids), "score": scores,
@@ -622,10 +652,10 @@ def _choice_index(doc: Any, target: str) -> str:
     return target
 
 
-def _lm_answer(resps: Any) -> tuple[str | None, float | None]:
-    """The answer in ``filtered_resps``: for multiple choice (a list of
-    ``[loglikelihood, is_greedy]`` pairs, one per choice) the argmax index and its
-    softmax probability; for generation the first string."""
+def _lm_answer(resps: Any) -> tuple[str | None, list[float] | None]:
+    """What ``filtered_resps`` holds: for multiple choice (a list of ``[loglikelihood,
+    is_greedy]`` pairs, one per choice; numbers possibly as strings) the log-likelihoods,
+    whose argmax is the answer; for generation the first string."""
     if type(resps) is not list or not resps:
         return None, None
     first = resps[0]
@@ -633,13 +663,9 @@ def _lm_answer(resps: Any) -> tuple[str | None, float | None]:
         return first, None
     if type(first) is list and len(resps) >= 2:
         try:
-            logliks = [float(pair[0]) for pair in resps]
+            return None, [float(pair[0]) for pair in resps]
         except (TypeError, ValueError, IndexError, KeyError):
             return None, None
-        if not all(map(math.isfinite, logliks)):
-            return None, None
-        best, conf = softmax_at_max(logliks)
-        return str(best), conf
     if type(first) is list and first and type(first[0]) is str and len(first) == 1:
         return first[0], None
     return None, None

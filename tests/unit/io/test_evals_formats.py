@@ -22,11 +22,11 @@ from crucible_io.evals import (
     INSPECT_JSON,
     LM_EVAL,
     OPENAI_EVALS,
+    choice_probabilities,
     detect_format,
     inspect_value_to_float,
     read_eval_log,
     read_eval_logs,
-    softmax_at_max,
 )
 from crucible_io.limits import DuplicateIdError, SchemaError
 
@@ -73,13 +73,19 @@ def test_lm_eval_multiple_choice() -> None:
         read_eval_log(MC, metric="f1")
 
 
-def test_softmax_at_max_against_scipy() -> None:
+def test_choice_probabilities_against_the_formula() -> None:
+    """exp(l_best) / sum_j exp(l_j), computed here in long double, for lines of several
+    widths, with NaN and all -inf lines refused."""
     rng = np.random.default_rng(3)
-    for _ in range(50):
-        ll = list(rng.normal(-20, 10, size=int(rng.integers(2, 9))))
-        best, conf = softmax_at_max(ll)
-        assert best == int(np.argmax(ll))
-        assert conf == pytest.approx(float(softmax(ll).max()), rel=1e-12)
+    rows = [list(rng.normal(-20, 10, size=int(rng.integers(2, 9)))) for _ in range(60)]
+    rows += [[float("nan"), -1.0], [-np.inf, -np.inf], [-np.inf, -2.0, -1.0]]
+    best, conf = choice_probabilities(rows)
+    for row, b, p in zip(rows[:60], best[:60], conf[:60], strict=True):
+        ll = np.array(row, dtype=np.longdouble)
+        assert b == int(np.argmax(ll))
+        assert p == pytest.approx(float(np.exp(ll[b]) / np.exp(ll).sum()), rel=1e-12)
+    assert best[60:62] == [None, None] and conf[60:62] == [None, None]
+    assert best[62] == 2 and conf[62] == pytest.approx(1 / (1 + math.exp(-1)))
 
 
 def test_lm_eval_generative_two_filters() -> None:
