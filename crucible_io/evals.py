@@ -265,6 +265,8 @@ def _sniff(data: bytes, name: str) -> tuple[str, Any]:
                                "(or the run folder)", file=name)
         if "doc_id" in doc:
             return LM_EVAL, None
+        if {"spec", "final_report"} & doc.keys():
+            return OPENAI_EVALS, None
     if isinstance(doc, list) and doc and isinstance(doc[0], dict):
         if "instance_id" in doc[0] and "stats" in doc[0]:
             return HELM, doc

@@ -137,3 +137,10 @@ def test_garbage_and_empty() -> None:
     with pytest.raises(NoItemsError):
         read_eval_log(_zip({"header.json": json.dumps({
             "status": "started", "eval": {"task": "t", "model": "m"}}).encode()}))
+
+
+def test_one_line_logs_detected() -> None:
+    with pytest.raises(NoItemsError, match="no 'match' events"):
+        read_eval_log(b'{"spec": {"eval_name": "x", "completion_fns": ["m"]}}\n')
+    line = (FIX / "samples_tinymc_2026-03-01T10-00-00.000001.jsonl").read_text().split("\n")[0]
+    assert read_eval_log((line + "\r\n").encode()).n_items == 1
