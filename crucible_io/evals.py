@@ -346,9 +346,9 @@ def _cross_check(log: EvalLog) -> EvalLog:
 def _read_loaded(loaded: Loaded, *, folder: Path | None, fmt: str | None,
                  metric: str | None, filter: str | None, scorer: str | None,
                  model: str | None, task: str | None, max_bytes: int,
-                 siblings: Mapping[str, bytes] | None = None) -> EvalLog:
+                 siblings: Mapping[str, bytes] | None = None,
+                 parsed: Any = None) -> EvalLog:
     name = loaded.name
-    parsed: Any = None
     if fmt is None:
         kind, parsed = _sniff(loaded.data, name)
     else:
@@ -431,7 +431,7 @@ def read_eval_logs(sources: Iterable[Source], **choices: Any) -> list[EvalLog]:
             results.append((loaded, _lm_results_from_bytes(loaded)))
     logs: list[EvalLog] = []
     used_results: set[str] = set()
-    for (loaded, folder), (kind, _parsed) in zip(loaded_all, kinds, strict=True):
+    for (loaded, folder), (kind, parsed) in zip(loaded_all, kinds, strict=True):
         if kind in (MANIFEST, LM_EVAL_RESULTS, "helm-side"):
             continue
         log = _read_loaded(loaded, folder=folder if kind == HELM else None, fmt=kind,
@@ -439,7 +439,8 @@ def read_eval_logs(sources: Iterable[Source], **choices: Any) -> list[EvalLog]:
                            filter=choices.get("filter"), scorer=choices.get("scorer"),
                            model=choices.get("model"), task=choices.get("task"),
                            max_bytes=max_bytes,
-                           siblings=sides if kind == HELM and n_helm == 1 else None)
+                           siblings=sides if kind == HELM and n_helm == 1 else None,
+                           parsed=parsed)
         if kind == LM_EVAL:
             if log.task == "unknown task" and len(results) == 1 and len(results[0][1]) == 1:
                 log = replace(log, task=next(iter(results[0][1])))
