@@ -337,3 +337,16 @@ def test_openai_logs_without_match_events(name: str, says: str) -> None:
     with pytest.raises(NoItemsError, match="no 'match' events") as info:
         read_eval_log(path)
     assert says in str(info.value)
+
+
+def test_inspect_epoch_means_equal_the_logs_reductions() -> None:
+    """Inspect's own mean reducer (reductions.json) gives each item the mean of its
+    epochs' scores; ours agree item by item."""
+    folder = shared_fixture("evals", "inspect_ai", "log-sets_set2")
+    for path in sorted(folder.glob("*.eval")):
+        with zipfile.ZipFile(path) as z:
+            reductions = json.loads(z.read("reductions.json"))
+        (match,) = [r for r in reductions if r["scorer"] == "match"]
+        want = {str(s["sample_id"]): float(s["value"]) for s in match["samples"]}
+        ours = read_eval_log(path).item_scores().to_dict()
+        assert ours == pytest.approx(want, abs=1e-12)
