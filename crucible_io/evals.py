@@ -57,7 +57,7 @@ from crucible_io.limits import (
     load_source,
     parse_json,
 )
-from crucible_io.tables import read_table
+from crucible_io.tables import numeric, read_table
 from crucible_scenarios.eval_log import META_PREFIX, EvalLog, StoredAggregate
 
 LM_EVAL = "lm-eval samples"
@@ -1276,7 +1276,6 @@ def _read_csv(loaded: Loaded, *, model: str | None, task: str | None,
     if raw.dtype == object and as_text.isin(["true", "false"]).all():
         scores = (as_text == "true").astype(float).to_numpy()
     else:
-        from crucible_io.tables import numeric
         scores = numeric(table, score_col, file=file)
     ids = table[id_col]
     if ids.isna().any():
@@ -1285,7 +1284,6 @@ def _read_csv(loaded: Loaded, *, model: str | None, task: str | None,
     rows: dict[str, list[Any]] = {"item_id": ids.astype(str).str.strip().tolist(),
                                   "score": list(scores)}
     if "epoch" in lower:
-        from crucible_io.tables import numeric
         epochs = numeric(table, lower["epoch"], file=file)
         bad = (epochs < 1) | (epochs != epochs.round())
         if bad.any():
