@@ -368,3 +368,17 @@ def test_read_eval_logs_folders() -> None:
     helm, mc = read_eval_logs([FIX / "helm_tiny_run", MC])
     assert helm.format == HELM and helm.model == "mock/tiny-7b"
     assert mc.stored is not None and mc.model == "tiny/model-1b"
+
+
+def test_upload_objects_with_a_name() -> None:
+    class Upload:  # the part of Streamlit's UploadedFile a reader uses
+        def __init__(self, path: Path) -> None:
+            self.name, self._data = path.name, path.read_bytes()
+
+        def getvalue(self) -> bytes:
+            return self._data
+
+    log = read_eval_log(Upload(FIX / "tiny_two_epochs.eval"))
+    assert log.source == "tiny_two_epochs.eval" and log.format == INSPECT_EVAL
+    log = read_eval_log(Upload(MC))
+    assert log.task == "tinymc" and log.stored is None  # no results file beside an upload
