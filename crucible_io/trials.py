@@ -23,7 +23,6 @@ and the advisor fits only the scored rows inside the space.
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
 import numpy as np
@@ -63,7 +62,6 @@ LOG_SPAN = 10.0
 #: Columns a trial file may hold besides the parameters; ignored on reading.
 KNOWN_EXTRA = frozenset({"trial", "status", "predicted_score", "predicted_sd",
                          "acquisition", "best_so_far", "elapsed_s", "maximize"})
-_FORMULA = re.compile(r"^\s*[=+@]|^\s*-(?!\s*\d)")
 _TRUE = {"true", "1", "yes", "max", "maximize"}
 _FALSE = {"false", "0", "no", "min", "minimize"}
 
@@ -95,7 +93,19 @@ def _split_comments(text: str) -> tuple[dict[str, str], str, int]:
 
 
 def _looks_like_formula(value: object) -> bool:
-    return isinstance(value, str) and bool(_FORMULA.match(value))
+    """Text a spreadsheet would run: starting with ``=`` or ``@``, or with ``+`` / ``-``
+    when it is not simply a signed number."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip()
+    if text[:1] in ("=", "@"):
+        return True
+    if text[:1] in ("+", "-"):
+        try:
+            float(text)
+        except ValueError:
+            return True
+    return False
 
 
 def _infer_dimension(name: str, values: pd.Series, *, file: str) -> Dimension:
