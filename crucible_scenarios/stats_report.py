@@ -1,6 +1,8 @@
 """Reports of a :class:`~crucible_scenarios.stats.Comparison` in Markdown, LaTeX, HTML and
 JSON: hypothesis, design, test and why, statistic, df, p-value, effect size with its
-interval, power, verdict and a reproducibility line. Every text field (model names, metric
+interval, power, verdict and a reproducibility line; and of a paired comparison of two eval
+logs (:mod:`crucible_scenarios.evals`), naming each source file's task, model, format and
+sample counts. Every text field (model names, metric
 names and the sentences that quote them) is escaped for the target format."""
 
 from __future__ import annotations
@@ -9,10 +11,13 @@ import html
 import json
 import platform
 import re
+from dataclasses import asdict
 from importlib import metadata
 from typing import Any
 
-from crucible_scenarios.stats import Comparison
+from crucible_scenarios.eval_log import EvalLog
+from crucible_scenarios.evals import Estimate, PairedDifference
+from crucible_scenarios.stats import Comparison, _jsonable
 from crucible_scenarios.validation import require_choice
 
 FORMATS = ("markdown", "latex", "html", "json")
@@ -121,6 +126,83 @@ def report(comparison: Comparison, fmt: str, *, title: str = "Model comparison")
         payload: dict[str, Any] = {"title": title, "fields": dict(rows),
                                    "comparison": comparison.to_dict(), "versions": versions()}
         return json.dumps(payload, indent=2, allow_nan=False)
+    return _document(title, rows, fmt)
+
+
+# --- paired comparison of two eval logs -------------------------------------------------
+
+def source_fields(label: str, log: EvalLog) -> list[tuple[str, str]]:
+    """What was read from one eval log: file, format, task, model, score and sample counts."""
+    choice = "".join(f", {name} {value}" for name, value in
+                     (("filter", log.filter), ("scorer", log.scorer)) if value)
+    return [(f"Run {label}", f"{log.source or '(unnamed)'}: {log.format}, task {log.task}, "
+                             f"model {log.model}, metric {log.metric}{choice}; "
+                             f"{log.n_items} items, {len(log.items)} samples, "
+                             f"{log.epochs} epoch(s)")]
+
+
+def _est(e: Estimate, conf: str) -> str:
+    cluster = (f", clustered over {e.n_clusters} clusters"
+               f"{' with C/(C-1)' if e.finite_cluster_correction else ''}"
+               if e.n_clusters else "")
+    return f"{_num(e.mean)} (SE {_num(e.se)}, {conf} CI {_interval(e.ci)}{cluster})"
+
+
+def eval_report_fields(result: PairedDifference, log_a: EvalLog, log_b: EvalLog, *,
+                       only_a: int = 0, only_b: int = 0,
+                       cluster: str | None = None) -> list[tuple[str, str]]:
+    """The paired eval-log comparison as ordered (field, plain text) pairs."""
+    conf = f"{1 - result.alpha:.0%}"
+    rows = source_fields("A", log_a) + source_fields("B", log_b)
+    rows += [
+        ("Paired items", f"{result.n} (only in A: {only_a}, only in B: {only_b})"),
+        ("Mean A", _est(result.estimate_a, conf)),
+        ("Mean B", _est(result.estimate_b, conf)),
+        ("Difference (B - A)", f"{_num(result.difference)}, paired SE {_num(result.se)}, "
+                               f"{conf} CI {_interval(result.ci)}"),
+        ("Paired test", f"z = {_num(result.z)}, two-sided p = {_num(result.p_value)}"),
+        ("Unpaired (for comparison)", f"SE {_num(result.unpaired_se)}, {conf} CI "
+                                      f"{_interval(result.unpaired_ci)}, p = "
+                                      f"{_num(result.unpaired_p_value)}"),
+        ("Correlation of per-item scores", _num(result.correlation)),
+    ]
+    if cluster:
+        rows.append(("Clusters", f"{cluster}: {result.n_clusters} clusters; unclustered "
+                                 f"paired SE {_num(result.se_iid)}"))
+    if result.mcnemar is not None:
+        m = result.mcnemar
+        rows.append(("Exact McNemar test", f"only A right {m.a_only}, only B right "
+                                           f"{m.b_only}, p = {_num(m.p_value)}"))
+    verdict = ("no significant difference" if not result.significant else
+               ("B is significantly better than A" if result.difference > 0
+                else "B is significantly worse than A"))
+    rows.append(("Verdict", f"{verdict} at alpha {result.alpha:g}"))
+    rows += [("Note", note) for note in result.notes]
+    rows.append(("Reproducibility", ", ".join(f"{k} {v}" for k, v in versions().items())))
+    return rows
+
+
+def eval_report(result: PairedDifference, log_a: EvalLog, log_b: EvalLog, fmt: str, *,
+                only_a: int = 0, only_b: int = 0, cluster: str | None = None,
+                title: str = "Paired comparison of two eval runs") -> str:
+    """The paired comparison of two eval logs as a Markdown, LaTeX, HTML or JSON document;
+    every field a file or a user supplied is escaped for the format."""
+    fmt = require_choice("fmt", fmt, FORMATS)
+    rows = eval_report_fields(result, log_a, log_b, only_a=only_a, only_b=only_b,
+                              cluster=cluster)
+    if fmt == "json":
+        sources = [{"run": label, "file": log.source, "format": log.format, "task": log.task,
+                    "model": log.model, "metric": log.metric, "filter": log.filter,
+                    "scorer": log.scorer, "items": log.n_items, "samples": len(log.items),
+                    "epochs": log.epochs} for label, log in (("A", log_a), ("B", log_b))]
+        payload: dict[str, Any] = {"title": title, "sources": sources, "fields": dict(rows),
+                                   "result": _jsonable(asdict(result)),
+                                   "versions": versions()}
+        return json.dumps(payload, indent=2, allow_nan=False)
+    return _document(title, rows, fmt)
+
+
+def _document(title: str, rows: list[tuple[str, str]], fmt: str) -> str:
     if fmt == "markdown":
         lines = [f"# {escape_markdown(title)}", "", "| Field | Value |", "|---|---|"]
         lines += [f"| {escape_markdown(k)} | {escape_markdown(v)} |" for k, v in rows]

@@ -189,3 +189,32 @@ def test_bad_inputs_raise_value_errors():
         mean_with_se([1.0, 2.0], clusters=[1, 1])
     with pytest.raises(ValueError):
         paired_difference([1, 0], [1, 0, 1])
+
+
+def test_eval_report_records_sources_and_escapes_file_text():
+    import json
+
+    from crucible_scenarios.stats_report import eval_report
+
+    hostile = "<script>x</script> & $\\_#|*"
+    a = EvalLog(format="inspect-eval", task=hostile, model="gpt_<b>", metric="acc",
+                items=pd.DataFrame({"item_id": ["1", "2", "3"], "epoch": [1, 1, 1],
+                                    "score": [1.0, 0.0, 1.0]}), source="a&b.eval")
+    b = EvalLog(format="lm-eval-samples", task="arc", model="m2", metric="acc",
+                items=pd.DataFrame({"item_id": ["1", "2", "3"], "epoch": [1, 1, 1],
+                                    "score": [1.0, 1.0, 1.0]}), source="samples_arc.jsonl",
+                filter="none")
+    r = paired_difference(a, b)
+    html_doc = eval_report(r, a, b, "html")
+    assert "<script>" not in html_doc and "&lt;script&gt;" in html_doc
+    assert "inspect-eval" in html_doc and "3 items, 3 samples" in html_doc
+    md = eval_report(r, a, b, "markdown")
+    assert "<script>" not in md and "\\<script\\>" in md and "lm\\-eval" not in md
+    tex = eval_report(r, a, b, "latex")
+    assert "\\textless{}script\\textgreater{}" in tex and "a\\&b.eval" in tex
+    payload = json.loads(eval_report(r, a, b, "json", only_a=2))
+    assert payload["sources"][0]["task"] == hostile
+    assert payload["sources"][1]["filter"] == "none"
+    assert payload["sources"][0]["samples"] == 3
+    assert payload["result"]["difference"] == pytest.approx(1 / 3)
+    assert "only in A: 2" in payload["fields"]["Paired items"]
