@@ -11,8 +11,13 @@ import pandas as pd
 
 from crucible_ui.charts import PALETTE, bottom_legend, fit_title, fit_width
 
-DETECTOR_NAMES = {"proportion": "z-test", "cusum": "CUSUM", "ewma": "EWMA"}
-DETECTOR_SHAPES = {"proportion": "triangle-down", "cusum": "diamond", "ewma": "square"}
+DETECTOR_NAMES = {"proportion": "z-test", "cusum": "CUSUM", "ewma": "EWMA",
+                  "bernoulli": "Bernoulli CUSUM"}
+DETECTOR_SHAPES = {"proportion": "triangle-down", "cusum": "diamond", "ewma": "square",
+                   "bernoulli": "cross"}
+#: What each detector's statistic is measured in (the axis title's unit).
+STATISTIC_UNITS = {"proportion": "standard units", "cusum": "standard units",
+                   "ewma": "standard units", "bernoulli": "log-likelihood ratio"}
 BRUSH = "zoom"
 
 
@@ -60,7 +65,7 @@ def _markers(markers: pd.DataFrame, x: alt.X, y_title: str, y_format: str, *,
     names = list(DETECTOR_NAMES.values())
     # One legend for the markers, under the top panel: the same shapes and colors mean
     # the same detectors in every panel, and a second copy would crowd a phone screen.
-    key = bottom_legend(columns=3) if legend else None
+    key = bottom_legend(columns=2) if legend else None
     return alt.Chart(markers).mark_point(size=110, filled=True, opacity=0.95).encode(
         x=x,
         y=alt.Y("value:Q", title=y_title),
@@ -70,7 +75,7 @@ def _markers(markers: pd.DataFrame, x: alt.X, y_title: str, y_format: str, *,
                         legend=key),
         color=alt.Color("detector:N", title="alert from",
                         scale=alt.Scale(domain=names, range=[PALETTE[3], PALETTE[4],
-                                                              PALETTE[1]]),
+                                                              PALETTE[1], PALETTE[6]]),
                         legend=key),
         tooltip=[alt.Tooltip("timestamp:T", title="time", format="%a %d %b %H:%M"),
                  alt.Tooltip("detector:N", title="detector"),
@@ -161,7 +166,9 @@ def statistic_chart(trace: pd.DataFrame, *, detector: str, metric_label: str,
             alt.Tooltip("alarm:N", title="alarm")]
     base = alt.Chart(frame)
     stat = base.mark_line(point=True, color=PALETTE[0]).encode(
-        x=x, y=alt.Y("statistic:Q", title=f"{name} statistic (standard units)"), tooltip=tips)
+        x=x, y=alt.Y("statistic:Q",
+                     title=f"{name} statistic ({STATISTIC_UNITS.get(detector, 'standard units')})"),
+        tooltip=tips)
     limit = base.mark_line(strokeDash=[6, 4], color=PALETTE[3]).encode(
         x=x, y="threshold:Q", tooltip=tips)
     alarms = base.transform_filter(alt.datum.alarm).mark_point(

@@ -16,7 +16,6 @@ from crucible_scenarios.monitoring import (
     LiveFrame,
     MonitorConfig,
     alert_log,
-    average_run_length,
     baseline_band,
     baseline_wilson,
     generate_history,
@@ -27,16 +26,16 @@ from crucible_scenarios.monitoring import (
 from crucible_ui.charts import vega_spec
 from crucible_ui.layout import guarded, page_intro
 from crucible_ui.live import run_live
-from crucible_ui.monitoring_charts import monitoring_chart, series_frame, statistic_chart
-from crucible_ui.monitoring_upload import FORMAT_HELP, parse_monitoring_csv
-from crucible_ui.text import csv_safe, escape_markdown
-from crucible_ui.uploads import UploadError
-from crucible_ui.widgets import (
-    download_buttons,
-    metric_card,
-    playback_speed_control,
-    seed_control,
+from crucible_ui.monitoring import upload as sources
+from crucible_ui.monitoring.views import (
+    draw_view,
+    expected_rates,
+    latest_window_panel,
+    recommendation_card,
 )
+from crucible_ui.monitoring_charts import monitoring_chart, series_frame, statistic_chart
+from crucible_ui.text import csv_safe
+from crucible_ui.widgets import download_buttons, playback_speed_control
 
 TITLE = "Production Monitoring"
 QUESTION = "Has accuracy really dropped, or is today just a noisy day?"
@@ -46,7 +45,10 @@ EXPLANATION = (
     "hundred queries give roughly +/-3 points), so a low hour alone proves little. The "
     "detectors below compare each hour (or window of hours) with the baseline in standard "
     "units: a **z-test** judges each window on its own, **CUSUM** adds up small shortfalls "
-    "until they pass a threshold, **EWMA** follows a smoothed average. Each setting has a "
+    "until they pass a threshold, **EWMA** follows a smoothed average, and the **Bernoulli "
+    "CUSUM** works on the counts themselves (wrong answers out of queries), the detector made "
+    "for a rate: it needs no normal approximation, so it stays exact at low traffic and "
+    "rare errors. Each setting has a "
     "known false-alarm rate (how often it fires when nothing changed) and detection delay "
     "(how fast it catches a real drop), shown beside the controls, so you can pick the "
     "trade-off before an alert wakes anyone up."
@@ -56,8 +58,6 @@ DEGRADED = {"accuracy": "Accuracy", "latency": "Latency", "cost": "Cost",
             "error_rate": "Error rate"}
 SIZE_UNITS = {"accuracy": "accuracy points lost", "latency": "% slower",
               "cost": "% more expensive", "error_rate": "error-rate points gained"}
-ARL_SIMS = 500
-ARL_MAX_WINDOWS = 10_000
 QUERIES_PER_HOUR = 400
 
 
@@ -77,12 +77,6 @@ def cached_history(seed: int, kind: str, metric: str, size: float, start: int) -
                             seed=seed)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def cached_upload(data: bytes) -> pd.DataFrame:
-    """An uploaded CSV parsed into a history (raises UploadError)."""
-    return parse_monitoring_csv(data)
-
-
 def analyze(history: pd.DataFrame, config: MonitorConfig,
             metrics: tuple[str, ...]) -> dict[str, Any]:
     """Every detector on the chosen metrics, the alert log, the advice, the baseline band
@@ -96,17 +90,17 @@ def analyze(history: pd.DataFrame, config: MonitorConfig,
         hour_sd = float(np.sqrt(p0 * (1 - p0) / base["queries"].mean()))
     else:
         hour_sd = float(base["accuracy"].std(ddof=1))
+    queries = base["queries"].mean() if "queries" in base else float("nan")
     return {"results": results, "alerts": alerts, "advice": recommend(alerts, history),
             "wilson": baseline_wilson(history), "hour_sd": hour_sd,
+            "queries_per_hour": float(queries),
             "chart": vega_spec(monitoring_chart(series, alerts))}
 
 
 def load_history(source: tuple[Any, ...]) -> pd.DataFrame:
-    """The history a source key names: ("sim", seed, kind, metric, size, start) or
-    ("upload", bytes)."""
-    if source[0] == "upload":
-        return cached_upload(source[1])
-    return cached_history(*source[1:])
+    """The history a source key names: ("sim", seed, kind, metric, size, start), ("upload",
+    bytes) or ("requests", bytes, name)."""
+    return sources.load_history(source, cached_history)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -135,23 +129,6 @@ def cached_history_exports(source: tuple[Any, ...]) -> tuple[bytes, str]:
     return csv, history.to_json(orient="records", date_format="iso", indent=2)
 
 
-@st.cache_data(max_entries=128, show_spinner=False)
-def cached_arl(detector: str, shift: float, two_sided: bool, params: tuple[float, ...],
-               max_steps: int) -> tuple[float, bool]:
-    """Simulated ARL (in windows) and whether it is only a lower bound."""
-    names = {"cusum": ("k", "h"), "ewma": ("lam", "L"), "proportion": ("alpha",)}[detector]
-    result = average_run_length(detector, shift, ARL_SIMS, 7, two_sided=two_sided,
-                                max_steps=max_steps, **dict(zip(names, params, strict=True)))
-    return result.arl, result.is_lower_bound
-
-
-def _hours(value: float, lower_bound: bool) -> str:
-    text = f"{value:,.0f} h" if value >= 10 else f"{value:,.1f} h"
-    if value >= 48:
-        text += f" ({value / 24:,.1f} days)"
-    return ("more than " if lower_bound else "") + text
-
-
 def _scenario_controls() -> dict[str, Any]:
     st.markdown("**What happens today**")
     kind = st.segmented_control("Degradation", list(KIND_LABELS), default="abrupt",
@@ -178,11 +155,14 @@ def _detector_controls() -> tuple[str, MonitorConfig, tuple[str, ...]]:
     window = st.pills("Window (hours per observation)", [1, 6, 24], default=1, key="win",
                       required=True, bind="query-params",
                       help="Each observation pools this many hours of queries.")
-    two_sided = st.toggle("Also alert on improvements (two-sided)", value=False, key="both",
-                          bind="query-params")
     det = detector or "cusum"
+    two_sided = st.toggle("Also alert on improvements (two-sided)", value=False, key="both",
+                          bind="query-params",
+                          help="The Bernoulli CUSUM always watches only for worse accuracy; "
+                               "this applies to the other detectors.")
     left, right = st.columns(2)
     alpha, k, h, lam, big_l = 0.01, 0.5, 4.0, 0.2, 3.0
+    limits, drop_p1, arl0 = "time-varying", 3.0, 500.0
     if det == "proportion":
         alpha = left.select_slider("alpha (false alarms per window)",
                                    [0.001, 0.005, 0.01, 0.02, 0.05, 0.1], value=0.01,
@@ -198,6 +178,22 @@ def _detector_controls() -> tuple[str, MonitorConfig, tuple[str, ...]]:
                           bind="query-params")
         big_l = right.slider("L (limit width, sd)", 2.0, 4.0, 3.0, 0.1, key="L",
                              bind="query-params")
+        limits = st.radio("EWMA limits", ["time-varying", "fixed"], key="limits",
+                          horizontal=True, bind="query-params",
+                          format_func={"time-varying": "Time-varying (exact)",
+                                       "fixed": "Fixed (asymptotic)"}.__getitem__,
+                          help="Time-varying limits start narrow and widen to the fixed "
+                               "ones, so early false alarms are likelier with them.")
+    if det == "bernoulli":
+        drop_p1 = left.slider("Accuracy drop worth detecting (points)", 0.5, 10.0, 3.0, 0.5,
+                              key="p1", bind="query-params",
+                              help="p1: the error rate the chart is tuned to, the baseline "
+                                   "error rate plus this many points.")
+        arl0 = right.select_slider("Windows between false alarms (target)",
+                                   [100, 200, 500, 1000, 2000, 5000], value=500, key="arl0",
+                                   bind="query-params",
+                                   help="Sets the threshold h so the in-control average "
+                                        "run length is this many windows.")
     metrics = st.multiselect("Alert on", list(METRIC_LABELS), default=list(METRIC_LABELS),
                              format_func=METRIC_LABELS.__getitem__, key="on",
                              bind="query-params",
@@ -209,144 +205,35 @@ def _detector_controls() -> tuple[str, MonitorConfig, tuple[str, ...]]:
                           "showing its false alarms.")
     config = MonitorConfig(window_hours=int(window or 1), alpha=float(alpha), k=float(k),
                            h=float(h), lam=float(lam), L=float(big_l),
-                           two_sided=bool(two_sided), scope=scope or "today")
+                           two_sided=bool(two_sided), scope=scope or "today",
+                           ewma_limits=limits or "time-varying", bernoulli=True,
+                           accuracy_shift=float(drop_p1) / 100,
+                           bernoulli_arl0=float(arl0))
     return det, config, tuple(metrics or ("accuracy",))
-
-
-def _expected_rates(detector: str, config: MonitorConfig, hour_sd: float,
-                    drop_points: float) -> None:
-    """False-alarm spacing and detection delay of the current setting, from the ARL."""
-    params = {"cusum": (config.k, config.h), "ewma": (config.lam, config.L),
-              "proportion": (config.alpha,)}[detector]
-    w = config.window_hours
-    sd = hour_sd / np.sqrt(w)
-    shift = drop_points / 100 / sd if sd > 0 else 0.0
-    cap = ARL_MAX_WINDOWS
-    with st.spinner("Simulating run lengths…"):
-        arl0, bound0 = cached_arl(detector, 0.0, config.two_sided, params, cap)
-        arl1, bound1 = cached_arl(detector, round(shift, 3), config.two_sided, params, cap)
-    left, right = st.columns(2)
-    with left:
-        metric_card("False alarm about every", _hours(arl0 * w, bound0),
-                    help=f"In-control average run length of {DETECTOR_LABELS[detector]} "
-                         f"({ARL_SIMS:,} simulated runs on standard normal data) times the "
-                         f"{w} h window.")
-    with right:
-        metric_card(f"Detects a {drop_points:g}-point drop in about",
-                    _hours(arl1 * w, bound1),
-                    help=f"Average run length after a shift of {shift:.2f} standard errors "
-                         f"of a {w} h window's accuracy (the drop divided by "
-                         f"sqrt(p(1-p)/n)).")
-    st.caption("Both figures come from simulating the detector on data with a known "
-               "answer: how long it stays silent when nothing changed, and how long it takes "
-               "to fire after the drop. Tighter thresholds fire sooner and more falsely.")
-
-
-def _recommendation_card(advice: Any) -> None:
-    with st.container(border=True):
-        st.markdown("**Retraining recommendation**")
-        show = {"retrain": st.error, "investigate": st.warning,
-                "no action": st.success}[advice.action]
-        show(advice.headline, icon=":material/model_training:")
-        for line in advice.evidence:
-            st.markdown(f"- {escape_markdown(line)}")
-
-
-def _test_panel(analysis: dict[str, Any], detector: str, metrics: tuple[str, ...]) -> None:
-    results = analysis["results"]
-    acc = results.get(("proportion", "accuracy"))
-    st.subheader("Statistical test of the latest window")
-    if acc is None or acc.trace.empty:
-        st.info("No complete window to test yet: choose a shorter window or add accuracy to "
-                "the monitored metrics.")
-    else:
-        row = acc.trace.iloc[-1]
-        p_base, low, high = analysis["wilson"]
-        cols = st.columns(4)
-        cols[0].metric("Window accuracy", f"{row['value']:.2%}",
-                       delta=f"{(row['value'] - row['expected']) * 100:+.2f} pts",
-                       help=f"{row['n']:,.0f} queries in the window ending "
-                            f"{pd.Timestamp(row['time']):%a %H:%M}.")
-        cols[1].metric("Baseline accuracy", f"{p_base:.2%}",
-                       help=f"Pooled over the baseline; 95% Wilson interval {low:.2%} to "
-                            f"{high:.2%}.")
-        cols[2].metric("z (worse is positive)", f"{row['statistic']:+.2f}",
-                       help="Two-proportion z-test of the window against the baseline.")
-        cols[3].metric("p-value", f"{row['p_value']:.3g}",
-                       help="Below alpha means the window alone is evidence of a change.")
-    st.markdown("**Breakdown by metric** (latest window; z in standard units, positive = "
-                "worse; alerts today by each detector)")
-    rows = []
-    for metric in metrics:
-        trace = results.get((detector, metric))
-        if trace is None or trace.trace.empty:
-            continue
-        last = trace.trace.iloc[-1]
-        counts = {DETECTOR_LABELS[d]: len(results[(d, metric)].alerts)
-                  for d in DETECTOR_LABELS if (d, metric) in results}
-        rows.append({"metric": METRIC_LABELS[metric], "latest": float(last["value"]),
-                     "baseline": float(last["expected"]), "z": float(last["z_bad"]), **counts})
-    if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                     column_config={"latest": st.column_config.NumberColumn(format="%.4g"),
-                                    "baseline": st.column_config.NumberColumn(format="%.4g"),
-                                    "z": st.column_config.NumberColumn(format="%+.2f")})
-
-
-def _draw_view(slot: Any, analysis: dict[str, Any], stat_spec: dict[str, Any] | None) -> None:
-    with slot.container():
-        st.vega_lite_chart(analysis["chart"], width="stretch")
-        st.caption("Top: each dot is one hour's accuracy; the shaded band is where it stays "
-                   "95% of the time if nothing changed; markers show where detectors fired "
-                   "(hover for the reason). Middle: hourly latency. Bottom: queries per hour; "
-                   "drag across it to choose the time range of the panels above.")
-        if stat_spec is not None:
-            st.vega_lite_chart(stat_spec, width="stretch")
-            st.caption("The detector's running statistic per window; it alarms when the "
-                       "line crosses the dashed threshold.")
-
-
-def _data_source() -> tuple[bytes | None, int]:
-    seed = seed_control()
-    source = st.radio("Data", ["sim", "upload"], key="src", horizontal=True,
-                      bind="query-params",
-                      format_func={"sim": "Simulated", "upload": "Upload CSV"}.__getitem__)
-    if source == "upload":
-        st.caption(FORMAT_HELP)
-        upload = st.file_uploader("Monitoring CSV", type=["csv"], key="upload")
-        if upload is None:
-            st.info("Upload a file to run the detectors on it; the simulated data is shown "
-                    "until then.")
-        else:
-            data = upload.getvalue()
-            try:
-                cached_upload(data)
-                return data, seed
-            except UploadError as exc:
-                st.error(f"Cannot use this file: {exc}", icon=":material/error:")
-    return None, seed
 
 
 @guarded
 def main() -> None:
     page_intro(TITLE, QUESTION, EXPLANATION)
-    uploaded, seed = _data_source()
+    uploaded, seed = sources.data_source()
     left, right = st.columns(2, gap="large")
     with left:
         scenario = _scenario_controls()
     with right:
         detector, config, metrics = _detector_controls()
     if uploaded is not None:
-        source: tuple[Any, ...] = ("upload", uploaded)
-        st.success(f"Monitoring the uploaded file: {len(load_history(source)):,} rows, the "
-                   "last 24 monitored as today.", icon=":material/upload_file:")
+        source: tuple[Any, ...] = uploaded
+        sources.describe_source(source, load_history(source))
     else:
         source = ("sim", seed, scenario["kind"], scenario["metric"], scenario["size"],
                   scenario["start"])
     analysis = cached_analysis(source, config, metrics)
     drop = scenario["size"] if scenario["metric"] == "accuracy" and scenario["size"] > 0 \
         else 3.0
-    _expected_rates(detector, config, analysis["hour_sd"], drop)
+    history = load_history(source)
+    shown = len(history) if config.scope == "all" else int(
+        (history["period"] != "baseline").sum())
+    expected_rates(detector, config, analysis, drop, shown)
     chart_metric = "accuracy" if "accuracy" in metrics else metrics[0]
 
     st.subheader("Today against the baseline")
@@ -363,24 +250,24 @@ def main() -> None:
                 spec = None if result is None or result.trace.empty else vega_spec(
                     statistic_chart(result.trace, detector=detector,
                                     metric_label=METRIC_LABELS[chart_metric]))
-                _draw_view(view, partial, spec)
+                draw_view(view, partial, spec, detector)
                 with card.container():
                     st.caption(f"{frame.hours_seen} of 24 hours of today seen, "
                                f"{len(frame.alerts)} alerts so far.")
-                    _recommendation_card(frame.recommendation)
+                    recommendation_card(frame.recommendation)
 
-            run_live(iter_live(load_history(source), config), draw,
+            run_live(iter_live(history, config), draw,
                      progress=lambda f: f.hours_seen / 24, speed=speed,
                      key="monitoring_live", batch_seconds=lambda f: 1.0,
                      label="Streaming today")
             return
         st.caption("Press Start to stream today; the full day is shown meanwhile.")
-    _draw_view(view, analysis,
-               cached_stat_spec(source, config, metrics, detector, chart_metric))
+    draw_view(view, analysis,
+              cached_stat_spec(source, config, metrics, detector, chart_metric), detector)
     with card.container():
-        _recommendation_card(analysis["advice"])
+        recommendation_card(analysis["advice"])
 
-    _test_panel(analysis, detector, metrics)
+    latest_window_panel(analysis, detector, metrics)
 
     st.subheader("Alert log")
     alerts = analysis["alerts"]
