@@ -1,0 +1,64 @@
+"""Production Monitoring through AppTest with a per-request log: it says what it read,
+then runs every detector; a bad log gives the reader's message and the page still works;
+the Bernoulli CUSUM and fixed EWMA limits render their settings and odds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.app.apptest import assert_clean, open_page
+
+PAGE = "pages/5_Production_Monitoring.py"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "monitoring"
+
+
+def _texts(at) -> str:  # type: ignore[no-untyped-def]
+    return "\n".join(str(e.value) for e in (*at.markdown, *at.caption, *at.error,
+                                             *at.warning, *at.success, *at.info))
+
+
+def _upload(name: str, data: bytes, mime: str):  # type: ignore[no-untyped-def]
+    at = open_page(PAGE, query={"src": "Per-request log"})
+    at.file_uploader(key="requests_upload").set_value((name, data, mime)).run()
+    return at
+
+
+def test_request_log_upload_says_what_it_read_then_monitors() -> None:
+    data = (FIXTURES / "requests_3days.jsonl").read_bytes()
+    at = _upload("requests_3days.jsonl", data, "application/json")
+    assert_clean(at)
+    told = " ".join(str(s.value) for s in at.success)
+    assert "2,880 requests" in told and "72 hourly" in told and "epoch milliseconds" in told
+    assert "latency in s" in told
+    assert any(m.label == "False alarm about every" for m in at.metric)
+    assert "Chance of at least one false alarm" in _texts(at)
+    at.segmented_control(key="det").set_value("bernoulli").run()
+    assert_clean(at)
+    assert "Bernoulli CUSUM: baseline error rate" in _texts(at)
+    assert any("Bernoulli CUSUM" in str(d.value) for d in at.dataframe)
+
+
+def test_bad_request_log_shows_the_reader_message() -> None:
+    at = _upload("bad.csv", b"timestamp,correct\n2025-01-01T00:00,1\nyesterday,0\n",
+                 "text/csv")
+    assert_clean(at)
+    errors = " ".join(str(e.value) for e in at.error)
+    assert "line 3" in errors and "ISO 8601" in errors
+    assert any(m.label == "False alarm about every" for m in at.metric)  # still works
+    at = _upload("short.csv", b"timestamp,correct\n2025-01-01T00:00,1\n", "text/csv")
+    assert_clean(at)
+    assert any("windows" in str(e.value) for e in at.error)
+
+
+def test_bernoulli_and_fixed_ewma_settings_at_extremes() -> None:
+    at = open_page(PAGE, query={"det": "Bernoulli CUSUM"})
+    assert_clean(at)
+    for drop, target in ((0.5, 100), (10.0, 5000)):
+        at.slider(key="p1").set_value(drop)
+        at.select_slider(key="arl0").set_value(target).run()
+        assert_clean(at)
+        assert "Median time to a false alarm" in [m.label for m in at.metric]
+    at = open_page(PAGE, query={"det": "EWMA"})
+    at.radio(key="limits").set_value("fixed").run()
+    assert_clean(at)
+    assert "EWMA limits in use: **fixed**" in _texts(at)
