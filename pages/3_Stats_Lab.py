@@ -28,6 +28,7 @@ from crucible_scenarios.stats_report import report
 from crucible_ui.charts import vega_spec
 from crucible_ui.layout import guarded, page_intro
 from crucible_ui.live import run_live
+from crucible_ui.stats.evals_views import evals_view
 from crucible_ui.stats_charts import (
     estimate_bars,
     estimate_frame,
@@ -63,7 +64,7 @@ METRICS = {"accuracy": ("correct", "binary", "accuracy", "points"),
 ALPHAS = [0.01, 0.05, 0.10]
 ALT_LABELS = {"two-sided": "B differs from A", "greater": "B is greater than A",
               "less": "B is less than A"}
-SOURCES = ("simulate", "upload")
+SOURCES = ("simulate", "upload", "eval logs")
 N_BOOT = 10_000
 HISTORY_LIMIT = 20
 
@@ -447,7 +448,9 @@ def main() -> None:
     source = st.segmented_control(
         "Data", list(SOURCES), default="simulate", required=True, key="src",
         bind="query-params", help="simulate: two mock models answer math problems; "
-                                  "upload: analyse your own per-item results.") or "simulate"
+                                  "upload: analyse your own per-item results (CSV); "
+                                  "eval logs: compare two runs of your eval logs "
+                                  "question by question.") or "simulate"
     c2, c3 = st.columns(2)
     alpha = float(c2.selectbox("Significance level (alpha)", ALPHAS, index=1, key="alpha",
                                bind="query-params",
@@ -455,9 +458,13 @@ def main() -> None:
                                     "are equal."))
     alternative = c3.selectbox(
         "Alternative hypothesis (B vs A)", list(ALTERNATIVES), key="alt", bind="query-params",
-        help="; ".join(f"{k}: {v}" for k, v in ALT_LABELS.items()))
+        disabled=source == "eval logs",
+        help="; ".join(f"{k}: {v}" for k, v in ALT_LABELS.items())
+        + ". Eval-log comparisons are always two-sided.")
     if source == "upload":
         upload_view(alpha, str(alternative))
+    elif source == "eval logs":
+        evals_view(alpha)
     else:
         simulated_view(alpha, str(alternative))
 

@@ -1,0 +1,1 @@
+"""Sections of the Statistical Comparison Lab page, one module per data source."""

@@ -1,0 +1,70 @@
+"""Reading uploaded eval logs for the lab, cached by file bytes and choices."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import streamlit as st
+
+from crucible_io.evals import read_eval_logs
+from crucible_scenarios.eval_log import EvalLog
+from crucible_scenarios.evals import (
+    AlignedRuns,
+    PairedDifference,
+    VarianceComponents,
+    align_runs,
+    paired_difference,
+    variance_components,
+)
+from crucible_scenarios.stats_report import FORMATS, eval_report
+from crucible_ui.uploads import MAX_UPLOAD_BYTES
+
+#: Extensions the uploader accepts (every format the readers know).
+EVAL_TYPES = ["eval", "json", "jsonl", "csv"]
+Files = tuple[tuple[str, bytes], ...]
+
+
+class _Named(io.BytesIO):
+    """Upload bytes with the file name the readers use to detect the format."""
+
+    def __init__(self, name: str, data: bytes) -> None:
+        super().__init__(data)
+        self.name = name
+
+
+@st.cache_data(show_spinner="Reading the logs...", max_entries=16)
+def read_logs(files: Files, metric: str | None, filter: str | None,
+              scorer: str | None) -> list[EvalLog]:
+    """Every run in the uploaded files (an lm-eval samples + results pair is one run)."""
+    choices = {k: v for k, v in (("metric", metric), ("filter", filter),
+                                 ("scorer", scorer)) if v}
+    return read_eval_logs([_Named(name, data) for name, data in files],
+                          max_bytes=MAX_UPLOAD_BYTES, **choices)
+
+
+@dataclass(frozen=True)
+class EvalAnalysis:
+    """The paired comparison of two runs, its variance components and its reports."""
+
+    log_a: EvalLog
+    log_b: EvalLog
+    runs: AlignedRuns
+    result: PairedDifference
+    components: VarianceComponents
+    reports: dict[str, str]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def analyse(files: Files, metric: str | None, filter: str | None, scorer: str | None,
+            index_a: int, index_b: int, cluster: str | None, alpha: float) -> EvalAnalysis:
+    """Pair runs ``index_a`` and ``index_b`` and compare them (cached on the same key as
+    the parse plus the choices)."""
+    logs = read_logs(files, metric, filter, scorer)
+    log_a, log_b = logs[index_a], logs[index_b]
+    runs = align_runs(log_a, log_b)
+    result = paired_difference(runs, clusters=cluster, alpha=alpha)
+    reports = {fmt: eval_report(result, log_a, log_b, fmt, only_a=len(runs.only_a),
+                                only_b=len(runs.only_b), cluster=cluster)
+               for fmt in FORMATS}
+    return EvalAnalysis(log_a, log_b, runs, result, variance_components(runs), reports)
