@@ -7,10 +7,11 @@ import streamlit as st
 
 from crucible_scenarios.eval_log import EvalLog
 from crucible_scenarios.evals import minimum_detectable_effect, questions_needed
+from crucible_ui.charts import vega_spec
 from crucible_ui.stats.evals_upload import EVAL_TYPES, EvalAnalysis, Files, analyse, read_logs
 from crucible_ui.stats_charts import estimate_bars, estimate_frame
 from crucible_ui.text import escape_markdown
-from crucible_ui.widgets import metric_card, show_chart
+from crucible_ui.widgets import metric_card
 
 DEFAULT = "(file default)"
 NO_CLUSTER = "(none)"
@@ -107,6 +108,25 @@ def evals_view(alpha: float) -> None:
     _show(found, alpha, cluster)
 
 
+@st.cache_data(show_spinner=False, max_entries=32, hash_funcs={
+    EvalAnalysis: lambda f: (f.log_a.source, f.log_b.source, f.result)})
+def _specs(found: EvalAnalysis, conf: str) -> list[dict]:
+    """Vega-Lite specs of the means and of the paired and unpaired difference intervals
+    (cached: building the specs is the slow part of a rerun)."""
+    r = found.result
+    means = estimate_bars(
+        estimate_frame((f"A: {found.log_a.model}", f"B: {found.log_b.model}"),
+                       (r.estimate_a.mean, r.estimate_b.mean),
+                       (r.estimate_a.ci, r.estimate_b.ci)),
+        title=f"Mean score with {conf} CI", value_title="mean score", value_format=".3f")
+    diff = estimate_bars(
+        estimate_frame(("paired", "unpaired"), (r.difference, r.difference),
+                       (r.ci, r.unpaired_ci)),
+        title=f"Difference B - A with {conf} CI", value_title="difference (score)",
+        value_format="+.3f")
+    return [vega_spec(means), vega_spec(diff)]
+
+
 def _show(found: EvalAnalysis, alpha: float, cluster: str | None) -> None:
     r, runs = found.result, found.runs
     conf = f"{1 - alpha:.0%}"
@@ -130,16 +150,8 @@ def _show(found: EvalAnalysis, alpha: float, cluster: str | None) -> None:
     with cols[3]:
         metric_card("p-value (paired)", f"{r.p_value:.3g}",
                     help="Chance of a difference this large if the runs were equally good.")
-    show_chart(estimate_bars(
-        estimate_frame((f"A: {model_a}", f"B: {model_b}"),
-                       (r.estimate_a.mean, r.estimate_b.mean),
-                       (r.estimate_a.ci, r.estimate_b.ci)),
-        title=f"Mean score with {conf} CI", value_title="mean score", value_format=".3f"))
-    show_chart(estimate_bars(
-        estimate_frame(("paired", "unpaired"), (r.difference, r.difference),
-                       (r.ci, r.unpaired_ci)),
-        title=f"Difference B - A with {conf} CI", value_title="difference (score)",
-        value_format="+.3f"))
+    for spec in _specs(found, conf):
+        st.vega_lite_chart(spec, width="stretch")
     narrowed = 1 - r.narrowing
     st.markdown(
         f"**Paired CI** [{r.ci[0]:+.4f}, {r.ci[1]:+.4f}] (SE {r.se:.4f}) against the "
