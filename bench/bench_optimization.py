@@ -1,15 +1,102 @@
 """Speed of the Optimization Playground: a 30-trial Bayesian search on the default
-objective, 200-trial random and grid searches, and the page's rerun after a control
-change (through bench/bench_pages.py with :func:`change_widget`)."""
+objective, 200-trial random and grid searches, the advisor's suggestions on 50 trials,
+the Branin check of the shared Bayesian settings (calls to within 1% of the minimum per
+seed, the median, the time per call, beside the previous, faster settings), a rerun of the
+"Your trials" view after a control change that refits nothing, and the page's rerun after
+a control change (through bench/bench_pages.py with :func:`change_widget`)."""
 
 from __future__ import annotations
 
+import statistics
+import time
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from bench.core import Row, median_seconds
-from crucible_scenarios.optimization import default_space, optimize
+from crucible_scenarios.advisor import BAYES_SETTINGS, BayesSettings, make_optimizer, suggest
+from crucible_scenarios.optimization import (
+    branin,
+    branin_space,
+    default_space,
+    expected_accuracy,
+    optimize,
+)
 
 AREA = "optimization"
+ROOT = Path(__file__).resolve().parents[1]
+BRANIN_TARGET = 0.40187
+#: The settings the Bayesian search used before (faster per call, 3 of 5 seeds).
+PREVIOUS = BayesSettings(n_initial_points=8, acq_optimizer="sampling", n_points=1000,
+                         n_restarts_optimizer=0, gp_restarts=0, min_length_scale=0.01)
+
+
+def branin_calls(settings: BayesSettings, seed: int, budget: int = 50) -> tuple[int | None, float]:
+    """Calls until Branin is within 1% of its minimum (None if not within ``budget``) and
+    the mean wall time per call."""
+    optimizer = make_optimizer(branin_space(), seed, settings=settings)
+    start = time.perf_counter()
+    hit = None
+    calls = 0
+    for calls in range(1, budget + 1):
+        x = optimizer.ask()
+        y = branin({"x1": x[0], "x2": x[1]})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            optimizer.tell(x, y)
+        if y <= BRANIN_TARGET:
+            hit = calls
+            break
+    return hit, (time.perf_counter() - start) / calls
+
+
+def _branin_rows(label: str, settings: BayesSettings) -> list[Row]:
+    results = [branin_calls(settings, seed) for seed in range(5)]
+    calls = [c for c, _ in results]
+    shown = ", ".join("—" if c is None else str(c) for c in calls)
+    median = statistics.median(51 if c is None else c for c in calls)
+    per_call = statistics.median(t for _, t in results)
+    reached = sum(c is not None for c in calls)
+    return [
+        Row(AREA, f"Branin calls to 1% ({label}), median over seeds 0-4", median, "calls",
+            40.0 if label == "page settings" else None,
+            note=f"per seed: {shown}; {reached} of 5 within 50"),
+        Row(AREA, f"Branin time per call ({label})", per_call, "s"),
+    ]
+
+
+def _fifty_trials() -> pd.DataFrame:
+    space = default_space()
+    rng = np.random.default_rng(0)
+    configs = space.sample(rng, 50)
+    frame = pd.DataFrame(configs)
+    frame["score"] = [expected_accuracy(c) + rng.normal(0, 0.03) for c in configs]
+    return frame
+
+
+def _rerun_without_refit() -> float:
+    """Median seconds of a "Your trials" rerun after changing the 2-D partial dependence
+    axis (everything fitted is cached)."""
+    at = AppTest.from_file(str(ROOT / "pages/6_Optimization_Playground.py"),
+                           default_timeout=300)
+    at.query_params["src"] = "Your trials"
+    at.run()
+    data = (ROOT / "tests/fixtures/trials/prompt_tuning_trials.csv").read_bytes()
+    at.file_uploader(key="trials_upload").set_value(("trials.csv", data, "text/csv"))
+    at.run()
+    names = ["temperature", "max_tokens", "few_shot", "style"]
+    for name in names:  # fill the caches of every 2-D view
+        at.selectbox(key="pd_x").select(name).run()
+    times = []
+    for i in range(8):
+        start = time.perf_counter()
+        at.selectbox(key="pd_x").select(names[i % len(names)]).run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def rows() -> list[Row]:
@@ -21,6 +108,13 @@ def rows() -> list[Row]:
     for strategy in ("random", "grid"):
         out.append(Row(AREA, f"{strategy} search, 200 trials, default objective",
                        median_seconds(lambda s=strategy: optimize(s, space, 200, 1)), "s", 0.2))
+    trials = _fifty_trials()
+    out.append(Row(AREA, "suggest: 50 trials, n = 5", median_seconds(
+        lambda: suggest(space, trials, 5, seed=0), repeat=3), "s", 2.0))
+    out += _branin_rows("page settings", BAYES_SETTINGS)
+    out += _branin_rows("previous settings", replace(PREVIOUS))
+    out.append(Row(AREA, "Your trials: rerun after a control that refits nothing",
+                   _rerun_without_refit(), "s", 0.1))
     return out
 
 

@@ -4,7 +4,6 @@ surface and its documented optimum, validation intervals and strategy comparison
 from __future__ import annotations
 
 import itertools
-import time
 
 import numpy as np
 import pandas as pd
@@ -119,13 +118,11 @@ def test_same_seed_same_trials(strategy: str) -> None:
 
 @pytest.mark.slow
 def test_bayesian_beats_random_on_the_default_objective() -> None:
-    """Median best-so-far after 30 trials over 10 seeds: Bayesian > random."""
-    start = time.perf_counter()
+    """Median best-so-far after 30 trials over 10 seeds: Bayesian > random. (Its speed is
+    a bench row, "Bayesian search (GP, EI), 30 trials", not a timed test.)"""
     curves = opt.compare_strategies(SPACE, 30, range(10))
-    elapsed = time.perf_counter() - start
     final = curves[curves["trial"] == 30].set_index("strategy")["median"]
     assert final["bayesian"] > final["random"]
-    assert elapsed < 60
 
 
 @pytest.mark.slow
