@@ -1,0 +1,30 @@
+"""Stats Lab "eval logs" source in a real browser: upload two Inspect .eval logs and read
+the paired confidence interval on the page."""
+
+from __future__ import annotations
+
+from tests.e2e.conftest import assert_no_exception, wait_for_app
+from tests.e2e.test_stats_e2e import open_stats
+from tests.shared_fixtures import shared_fixture
+
+GPT = "2025-09-15T15-02-26-04-00_popularity_L8g2GLGDDfsiXvdJ8LyZNJ.eval"
+GEMINI = "2025-09-15T15-02-26-04-00_popularity_eF3BogZE3jzpiWBjjDWbik.eval"
+
+
+def test_upload_two_inspect_logs_and_read_the_paired_ci(page) -> None:  # type: ignore[no-untyped-def]
+    folder = shared_fixture("evals", "inspect_ai", "log-sets_set")
+    open_stats(page)
+    page.get_by_test_id("stButtonGroup").get_by_text("eval logs", exact=True).click()
+    wait_for_app(page)
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        [str(folder / GPT), str(folder / GEMINI)])
+    wait_for_app(page)
+    page.get_by_text("Paired CI").first.wait_for(state="visible", timeout=60_000)
+    assert_no_exception(page)
+    # gpt-5 (A) against gemini-2.5-pro (B): 0.14 better, paired SE 0.03766
+    paired = page.get_by_text("[+0.0662, +0.2138]").first
+    assert paired.is_visible()
+    assert page.get_by_text("[+6.6, +21.4] pts").first.is_visible()
+    assert page.get_by_text("narrower").first.is_visible()
+    assert page.get_by_text("Exact McNemar test").first.is_visible()
+    assert page.get_by_test_id("stVegaLiteChart").count() >= 2
