@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from dataclasses import astuple
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -18,31 +17,24 @@ from crucible_scenarios.stats import (
     Comparison,
     ExperimentModel,
     compare,
-    compare_many,
     iter_experiment,
-    power_curve,
     run_experiment,
     running_accuracy,
 )
-from crucible_scenarios.stats_report import report
 from crucible_ui.charts import vega_spec
 from crucible_ui.layout import guarded, page_intro
 from crucible_ui.live import run_live
+from crucible_ui.stats.csv_views import upload_view
 from crucible_ui.stats.evals_views import evals_view
+from crucible_ui.stats.views import comparison_reports, show_comparison, show_power
 from crucible_ui.stats_charts import (
     estimate_bars,
     estimate_frame,
     latency_histogram,
-    power_curve_chart,
-    power_grid,
     running_accuracy_chart,
 )
-from crucible_ui.stats_upload import EXAMPLE_CSV, UploadedResults, parse_results
-from crucible_ui.text import csv_safe, escape_markdown
-from crucible_ui.uploads import UploadError
+from crucible_ui.text import csv_safe
 from crucible_ui.widgets import (
-    download_buttons,
-    metric_card,
     playback_speed_control,
     seed_control,
     show_chart,
@@ -56,7 +48,8 @@ EXPLANATION = (
     "says why, reports how big the difference is (with a confidence interval, the range "
     "of differences the data are compatible with), how likely the experiment was to detect "
     "it (power), and how many problems a conclusive experiment would need. You can also "
-    "upload your own per-item results."
+    "upload your own per-item results, or compare two runs of your own eval logs question "
+    "by question."
 )
 METRICS = {"accuracy": ("correct", "binary", "accuracy", "points"),
            "latency": ("latency_ms", "continuous", "latency (ms)", "ms"),
@@ -87,25 +80,7 @@ def analysis(arm_a: tuple, arm_b: tuple, n: int, seed: int, metric: str, alpha: 
                      alpha=alpha, alternative=alternative, n_boot=N_BOOT, seed=seed,
                      label_a=arm_a[0], label_b=arm_b[0], metric=label, unit=unit,
                      cost_a=float(df["a_cost_usd"].mean()), cost_b=float(df["b_cost_usd"].mean()))
-    return result, _reports(result)
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def upload_analysis(data: bytes, alpha: float, alternative: str, seed: int
-                    ) -> tuple[UploadedResults, Comparison | None, dict[str, str], object]:
-    """Parse an uploaded file and analyse it (two groups: compare; more: compare_many)."""
-    parsed = parse_results(data)
-    labels = parsed.labels
-    if len(labels) == 2:
-        result = compare(parsed.groups[labels[0]], parsed.groups[labels[1]],
-                         paired=parsed.paired, kind=parsed.kind, alpha=alpha,
-                         alternative=alternative, n_boot=N_BOOT, seed=seed,
-                         label_a=labels[0], label_b=labels[1],
-                         metric="accuracy" if parsed.kind == "binary" else "value",
-                         unit="points" if parsed.kind == "binary" else "")
-        return parsed, result, _reports(result), None
-    many = compare_many(parsed.groups, kind=parsed.kind, paired=parsed.paired, alpha=alpha)
-    return parsed, None, {}, many
+    return result, comparison_reports(result)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -129,20 +104,6 @@ def export_buttons(exports: tuple[bytes, str], basename: str, *, key: str, label
                           file_name=f"{basename}.json", mime="application/json",
                           key=f"{key}_json", icon=":material/download:", on_click="ignore",
                           width="stretch")
-
-
-def _reports(result: Comparison) -> dict[str, str]:
-    return {fmt: report(result, fmt, title="Statistical comparison report")
-            for fmt in ("markdown", "latex", "html", "json")}
-
-
-@st.cache_data(show_spinner=False, max_entries=64)
-def what_if_spec(effect: float, n: int, required: int | None, kind: str, alpha: float,
-                 alternative: str, paired: bool) -> dict:
-    """The Vega-Lite spec of the power curve over n at the observed effect."""
-    curve = power_curve(effect, power_grid(n, required), kind=kind, alpha=alpha,
-                        paired=paired, alternative=alternative)
-    return vega_spec(power_curve_chart(curve, n_observed=n, n_required=required))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -189,111 +150,7 @@ def arm_controls(column: st.delta_generator.DeltaGenerator, prefix: str,
     return ExperimentModel(name, str(base), float(accuracy), float(cost), float(latency))
 
 
-def _fmt_value(value: float, unit: str) -> str:
-    if unit == "points":
-        return f"{value:.1%}"
-    if unit == "USD":
-        return f"${value:.5f}"
-    if unit == "ms":
-        return f"{value:,.0f} ms"
-    return f"{value:.4g}"
-
-
-def _fmt_diff(value: float, unit: str) -> str:
-    if unit == "points":
-        return f"{value * 100:+.1f} pts"
-    if unit == "USD":
-        return f"{value:+.5f} USD"
-    if unit == "ms":
-        return f"{value:+,.0f} ms"
-    return f"{value:+.4g}"
-
-
 # --- results ----------------------------------------------------------------------------
-
-def show_comparison(result: Comparison, reports: dict[str, str], basename: str) -> None:
-    """Metric cards, test and reason, effect sizes, power and the report downloads."""
-    unit = result.unit
-    conf = f"{1 - result.alpha:.0%}"
-    cols = st.columns(4)
-    with cols[0]:
-        metric_card(escape_markdown(result.label_a), _fmt_value(result.estimate_a, unit),
-                    help="Accuracy (share correct) or mean of the chosen metric.")
-    with cols[1]:
-        metric_card(escape_markdown(result.label_b), _fmt_value(result.estimate_b, unit),
-                    delta=_fmt_diff(result.difference, unit), delta_color="off",
-                    help="The delta is B minus A.")
-    with cols[2]:
-        metric_card("p-value", "n/a" if result.p_value is None else f"{result.p_value:.3g}",
-                    help="Probability of a difference at least this large if the models "
-                         "were truly equal.")
-    with cols[3]:
-        metric_card("Power at observed effect",
-                    "n/a" if result.power is None else f"{result.power:.0%}",
-                    help="Chance this experiment size detects an effect as large as the one "
-                         "observed.")
-    if result.degenerate:
-        st.warning(result.degenerate, icon=":material/info:")
-    else:
-        verdict = escape_markdown(result.verdict)
-        if result.significant and result.meaningful:
-            st.success(verdict, icon=":material/check_circle:")
-        else:
-            st.info(verdict, icon=":material/help:")
-        st.markdown(f"**Test:** {escape_markdown(result.test or '')}. "
-                    f"{escape_markdown(result.reason)}")
-        rows = []
-        if result.effect is not None:
-            rows.append(result.effect)
-        rows += list(result.other_effects)
-        table = pd.DataFrame([{
-            "effect size": e.name, "value": e.value,
-            f"{conf} CI low": e.lower, f"{conf} CI high": e.upper} for e in rows])
-        diff_ci = result.difference_ci or (np.nan, np.nan)
-        extra = pd.DataFrame([{"effect size": f"difference B - A ({result.difference_ci_method})",
-                               "value": result.difference, f"{conf} CI low": diff_ci[0],
-                               f"{conf} CI high": diff_ci[1]}])
-        if result.bootstrap_ci is not None:
-            extra = pd.concat([extra, pd.DataFrame([{
-                "effect size": f"difference B - A (BCa bootstrap, {result.n_boot:,})",
-                "value": result.difference, f"{conf} CI low": result.bootstrap_ci[0],
-                f"{conf} CI high": result.bootstrap_ci[1]}])])
-        st.caption("Effect sizes: how large the difference is, with its confidence interval.")
-        st.dataframe(pd.concat([extra, table], ignore_index=True), hide_index=True,
-                     width="stretch")
-        stat = ("" if result.statistic is None else
-                f"{result.statistic_name} = {result.statistic:.4g}"
-                + ("" if result.df is None else f", df = {result.df:.4g}"))
-        need = ("no finite n (no observed effect)" if result.required_n is None
-                else f"{result.required_n:,} {'pairs' if result.paired else 'per group'}")
-        st.markdown(f"{escape_markdown(stat)} · n for 80% power at this effect: "
-                    f"**{escape_markdown(need)}**")
-        for note in result.notes:
-            st.caption(escape_markdown(note))
-    st.subheader("Report")
-    with st.expander("Report preview", expanded=False):
-        st.markdown(reports["markdown"])
-    cols = st.columns(4)
-    for col, (fmt, ext, mime) in zip(cols, [("markdown", "md", "text/markdown"),
-                                            ("latex", "tex", "application/x-tex"),
-                                            ("html", "html", "text/html"),
-                                            ("json", "json", "application/json")], strict=True):
-        col.download_button(f"Report ({ext})", reports[fmt], file_name=f"{basename}.{ext}",
-                            mime=mime, key=f"rep_{fmt}", icon=":material/download:",
-                            on_click="ignore", width="stretch")
-
-
-def show_power(result: Comparison, kind: str) -> None:
-    """The what-if power curve."""
-    if result.power_effect is None or result.degenerate or result.power_effect == 0:
-        return
-    st.vega_lite_chart(what_if_spec(float(result.power_effect), result.n_a, result.required_n,
-                                    kind, result.alpha, result.alternative, result.paired),
-                       width="stretch")
-    st.caption("How the chance of detecting the observed effect grows with the number of "
-               "items: the orange line is your experiment, the green one the size that "
-               "reaches 80% power.")
-
 
 def simulated_view(alpha: float, alternative: str) -> None:
     """Configure, run (live) and analyse the mock experiment."""
@@ -389,57 +246,6 @@ def remember(params: tuple, metric: str, result: Comparison) -> None:
         st.dataframe(pd.DataFrame(history), hide_index=True, width="stretch")
         export_buttons(table_exports(rows=rows), "stats_history", key="hist",
                        label="history")
-
-
-def upload_view(alpha: float, alternative: str) -> None:
-    """Analyse a user's own per-item results."""
-    st.markdown(
-        "Upload a CSV of per-item results: **two columns** (one per model, each row one "
-        "item, analysed as paired), or a **long** file with `group` and `value` columns "
-        "(add an `item` column to pair the groups). Values that are all 0/1 are treated as "
-        "correct/incorrect; anything else as a continuous metric.")
-    st.download_button("Example CSV", EXAMPLE_CSV, file_name="stats_example.csv",
-                       mime="text/csv", key="example", icon=":material/download:",
-                       on_click="ignore")
-    upload = st.file_uploader("Per-item results (CSV)", type=["csv"], key="upload")
-    seed = seed_control()
-    if upload is None:
-        st.info("No file yet: upload one to run the same analysis on your data.",
-                icon=":material/upload_file:")
-        return
-    try:
-        parsed, result, reports, many = upload_analysis(upload.getvalue(), alpha,
-                                                         alternative, seed)
-    except UploadError as exc:
-        st.error(f"Cannot use this file: {exc}", icon=":material/error:")
-        return
-    design = "paired" if parsed.paired else "independent groups"
-    st.caption(f"Read {len(parsed.labels)} groups ({design}, {parsed.kind} values).")
-    labels = parsed.labels
-    if result is not None:
-        fmt = ".1%" if parsed.kind == "binary" else ".4g"
-        show_chart(estimate_bars(
-            estimate_frame((labels[0], labels[1]), (result.estimate_a, result.estimate_b),
-                           (result.ci_a, result.ci_b)),
-            title=f"{'Accuracy' if parsed.kind == 'binary' else 'Mean'} with "
-                  f"{1 - alpha:.0%} confidence interval",
-            value_title="accuracy" if parsed.kind == "binary" else "mean value",
-            value_format=fmt))
-        if parsed.kind == "continuous":
-            a, b = parsed.groups[labels[0]], parsed.groups[labels[1]]
-            show_chart(latency_histogram(a, b, (labels[0], labels[1]),
-                                         title="Distribution of the values",
-                                         x_title="value", log=False))
-        show_comparison(result, reports, "stats_upload_report")
-        show_power(result, parsed.kind)
-    elif many is not None:
-        st.markdown(f"**{escape_markdown(many.omnibus)}** across {len(labels)} groups: "
-                    f"statistic {many.statistic:.4g}, p = {many.p_value:.3g}. "
-                    f"{escape_markdown(many.reason)}")
-        st.caption(f"Pairwise comparisons, p-values adjusted by "
-                   f"{'Holm' if many.correction == 'holm' else 'Benjamini-Hochberg'}.")
-        st.dataframe(many.pairwise, hide_index=True, width="stretch")
-        download_buttons(many.pairwise, "stats_pairwise", key="pairs", label="pairwise tests")
 
 
 @guarded
