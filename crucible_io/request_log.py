@@ -41,8 +41,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
                   "date", "request_time", "timestamp_ms", "timestamp_s"),
     "correct": ("correct", "is_correct", "passed", "pass", "accurate"),
     "score": ("score", "grade", "accuracy", "quality"),
-    "latency": ("latency_ms", "latency", "latency_s", "duration_ms", "duration",
-                "duration_s", "elapsed", "elapsed_ms", "response_time_ms", "response_time",
+    # JMeter writes both "elapsed" (the whole request) and "Latency" (to the first byte):
+    # the whole request comes first.
+    "latency": ("latency_ms", "elapsed", "latency", "latency_s", "duration_ms", "duration",
+                "duration_s", "elapsed_ms", "response_time_ms", "response_time",
                 "end_to_end_latency_s", "total_time"),
     "cost_usd": ("cost_usd", "cost", "total_cost", "price_usd", "price"),
     "error": ("error", "is_error", "failed", "errored", "status", "success", "ok"),

@@ -12,6 +12,7 @@ import pytest
 from crucible_io.limits import ReadError, TooLargeError
 from crucible_io.request_log import read_request_log
 from crucible_scenarios.monitoring import MonitorConfig, aggregate_requests, run_all
+from tests.shared_fixtures import shared_fixture
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "monitoring"
 
@@ -118,3 +119,18 @@ def test_single_row_reads_but_cannot_fill_windows() -> None:
     assert log.rows == 1
     with pytest.raises(ValueError, match="windows"):
         aggregate_requests(log.frame)
+
+
+def test_real_jmeter_results_read_as_a_request_log() -> None:
+    """JMeter's CSV results carry timeStamp (epoch ms), elapsed (ms) and success: a
+    per-request log without grades, read from the shared real file by path."""
+    path = shared_fixture("latency", "taurus-jmeter-slow-stdev.jtl")
+    log = read_request_log(path)
+    raw = pd.read_csv(path)
+    assert log.rows == len(raw)
+    assert log.timestamp_kind == "epoch milliseconds"
+    assert log.columns["latency_ms"] == "elapsed"
+    assert log.frame["error"].sum() == (~raw["success"].astype(bool)).sum()
+    ok = raw[raw["success"].astype(bool)]
+    assert np.nanmedian(log.frame["latency_ms"]) == pytest.approx(ok["elapsed"].median())
+    assert log.start == pd.to_datetime(raw["timeStamp"].min(), unit="ms")
