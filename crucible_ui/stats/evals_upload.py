@@ -11,9 +11,11 @@ from crucible_io.evals import read_eval_logs
 from crucible_scenarios.eval_log import EvalLog
 from crucible_scenarios.evals import (
     AlignedRuns,
+    Estimate,
     PairedDifference,
     VarianceComponents,
     align_runs,
+    mean_with_se,
     paired_difference,
     variance_components,
 )
@@ -53,6 +55,9 @@ class EvalAnalysis:
     result: PairedDifference
     components: VarianceComponents
     reports: dict[str, str]
+    #: Each run's estimate from its raw (item, epoch) rows, epochs averaged within item
+    #: first (None for a single-epoch run): carries the within-item variance share.
+    epoch_estimates: tuple[Estimate | None, Estimate | None]
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -67,4 +72,9 @@ def analyse(files: Files, metric: str | None, filter: str | None, scorer: str | 
     reports = {fmt: eval_report(result, log_a, log_b, fmt, only_a=len(runs.only_a),
                                 only_b=len(runs.only_b), cluster=cluster)
                for fmt in FORMATS}
-    return EvalAnalysis(log_a, log_b, runs, result, variance_components(runs), reports)
+    epoch_estimates = tuple(
+        mean_with_se(rows["score"].to_numpy(dtype=float), item_ids=rows["item_id"],
+                     alpha=alpha) if k > 1 else None
+        for rows, k in ((runs.rows_a, runs.epochs[0]), (runs.rows_b, runs.epochs[1])))
+    return EvalAnalysis(log_a, log_b, runs, result, variance_components(runs), reports,
+                        (epoch_estimates[0], epoch_estimates[1]))

@@ -134,6 +134,19 @@ def _show(found: EvalAnalysis, alpha: float, cluster: str | None) -> None:
     st.caption(escape_markdown(
         f"{runs.n} items in both runs; {len(runs.only_a)} only in A, {len(runs.only_b)} "
         f"only in B (left out: a paired comparison needs both answers)."))
+    for label, log, est in (("A", found.log_a, found.epoch_estimates[0]),
+                            ("B", found.log_b, found.epoch_estimates[1])):
+        if est is not None and est.within_share is not None:
+            st.caption(escape_markdown(
+                f"Run {label} scored each question {est.epochs} times: {est.within_share:.0%} "
+                "of its score variance lies between tries of the same question. Averaging "
+                "the tries first (as here) keeps that noise out of the standard error."))
+        if log.stored is not None and log.stored.stderr is not None:
+            st.caption(escape_markdown(
+                f"Run {label}: the tool stored {log.stored.metric} = {log.stored.mean:.4f} "
+                f"with stderr {log.stored.stderr:.4f}; the lab's figures for the same items "
+                f"are {log.item_scores().mean():.4f} and "
+                f"{log.item_scores().std(ddof=1) / max(log.n_items, 1) ** 0.5:.4f}."))
     st.subheader("Comparison")
     cols = st.columns(4)
     with cols[0]:

@@ -77,3 +77,12 @@ def test_bad_files_give_a_message():
     at = at.run()
     assert_clean(at)
     assert at.error
+
+
+def test_epochs_show_the_within_item_share():
+    at = open_page(PAGE, query={"src": "eval logs"})
+    own = FIXTURES / "tiny_two_epochs.eval"
+    at = _upload(at, [own, own])
+    assert_clean(at)
+    captions = " ".join(str(c.value) for c in at.caption)
+    assert "scored each question 2 times" in captions, captions
