@@ -64,6 +64,8 @@ TRACE_FORMATS: tuple[str, ...] = ("otlp-json", "otlp-jsonl", "tempo", "jaeger", 
                                   "phoenix", "langsmith", FORMAT_NAME)
 #: Most spans one file may hold (all its traces together).
 MAX_SPANS: int = int(getattr(trace_model, "MAX_SPANS", 100_000))
+#: Longest span or trace id accepted (ids are opaque strings, never cut short).
+MAX_SPAN_ID: int = int(getattr(trace_model, "MAX_SPAN_ID", 512))
 #: Longest text kept from a field; longer texts end with :data:`TRUNCATED`.
 MAX_TEXT = 20_000
 TRUNCATED = "... (truncated)"
@@ -1325,7 +1327,14 @@ def _build_one(trace_id: str, group: list[_Span], ctx: _Ctx, fmt: str,
     by_id: dict[str, _Span] = {}
     unique: list[_Span] = []
     repeats = 0
+    if len(trace_id) > MAX_SPAN_ID:
+        raise SchemaError(f"a trace id is {len(trace_id):,} characters long; the limit is "
+                          f"{MAX_SPAN_ID}", file=ctx.file, field=f"{group[0].where}.traceId")
     for span in group:
+        if len(span.span_id) > MAX_SPAN_ID:
+            raise SchemaError(f"a span id is {len(span.span_id):,} characters long; the "
+                              f"limit is {MAX_SPAN_ID}", file=ctx.file,
+                              field=f"{span.where}.spanId")
         seen = by_id.get(span.span_id)
         if seen is not None:
             if seen.raw == span.raw:

@@ -187,3 +187,11 @@ def test_end_before_start_is_repaired_with_a_note() -> None:
     if HAS_SPAN_FIELDS:
         assert trace.events[0].end_ms == trace.events[0].timestamp
         assert any("end before" in n for n in trace.notes)
+
+
+def test_overlong_ids_are_refused_not_cut() -> None:
+    long_id = "x" * 600
+    with pytest.raises(SchemaError, match=r"ids\.json.*spanId.*600 characters"):
+        read_traces(otlp([{**span(1), "spanId": long_id}]), name="ids.json")
+    with pytest.raises(SchemaError, match=r"ids\.json.*traceId"):
+        read_traces(otlp([{**span(1), "traceId": long_id}]), name="ids.json")
