@@ -16,6 +16,7 @@ every text field is escaped.
 
 from __future__ import annotations
 
+import dataclasses
 import graphlib
 import html
 import json
@@ -51,6 +52,18 @@ MAX_EVENTS = 50_000
 MAX_TEXT = 5_000
 MAX_ALTERNATIVES = 50
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+#: Largest imported span trace (readers refuse more, naming the limit).
+MAX_SPANS = 100_000
+#: Longest text field of an imported span (readers cut at 20,000 characters and append a
+#: visible "... (truncated)" marker).
+MAX_SPAN_TEXT = 20_100
+#: Longest id of an imported span (ids are opaque strings: hex, base64, UUIDs...).
+MAX_SPAN_ID = 512
+#: Span kinds, as readers map them from OpenInference, OpenTelemetry GenAI, Langfuse and
+#: LangSmith conventions.
+SPAN_KINDS: tuple[str, ...] = ("llm", "tool", "retriever", "chain", "agent", "embedding",
+                               "reranker", "guardrail", "evaluator", "span", "event")
+SPAN_STATUSES: tuple[str, ...] = ("ok", "error", "unset")
 
 #: Mean time each event type takes, in milliseconds (gamma-distributed around it).
 _MEAN_MS: dict[str, float] = {
@@ -75,12 +88,28 @@ class Alternative:
     reason_rejected: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class SpanEvent:
+    """A timestamped event recorded on a span (OTLP span events, Langfuse EVENTs...):
+    its name, its time in ms since the trace's start and its attributes."""
+
+    name: str
+    time_ms: float
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class TraceEvent:
-    """One reasoning event. ``timestamp`` is milliseconds since the trace started;
-    ``confidence`` in [0, 1] is the model's confidence in its current answer after the
-    event; ``parent_id`` is the step the event belongs to and ``depends_on`` the earlier
-    events whose results it uses."""
+    """One reasoning event or one imported span. ``timestamp`` is milliseconds since the
+    trace started; ``confidence`` in [0, 1] is the model's confidence in its current
+    answer after the event; ``parent_id`` is the step (or parent span) the event belongs
+    to and ``depends_on`` the earlier events whose results it uses.
+
+    Span fields (all defaulted, so a reasoning event is a span of zero length):
+    ``end_ms`` (``None``: ends where it starts, unless ``is_open``: a span with no
+    recorded end), ``kind`` (one of :data:`SPAN_KINDS`), the tool's ``name``, ``status``
+    ("ok", "error", "unset") and its message, the LLM ``model``, token counts, cost in
+    USD, input and output text, flat dotted ``attributes`` and :class:`SpanEvent` s."""
 
     id: str
     timestamp: float
@@ -91,6 +120,37 @@ class TraceEvent:
     confidence: float = 0.5
     parent_id: str | None = None
     depends_on: tuple[str, ...] = ()
+    end_ms: float | None = None
+    is_open: bool = False
+    kind: str = "event"
+    name: str = ""
+    status: str = "unset"
+    status_message: str = ""
+    model: str | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cost_usd: float | None = None
+    input_text: str = ""
+    output_text: str = ""
+    attributes: dict[str, Any] = field(default_factory=dict)
+    span_events: tuple[SpanEvent, ...] = ()
+
+    @property
+    def start_ms(self) -> float:
+        """Start in ms since the trace's start (the ``timestamp``)."""
+        return self.timestamp
+
+    @property
+    def finish_ms(self) -> float:
+        """End in ms: ``end_ms`` when recorded, else the start. For an open span the
+        trace's last known time is :meth:`Trace.span_times` (an event alone cannot
+        know it)."""
+        return self.timestamp if self.end_ms is None else self.end_ms
+
+    @property
+    def duration_ms(self) -> float:
+        """``finish_ms - start_ms`` (0 for a point event)."""
+        return self.finish_ms - self.timestamp
 
     def causes(self) -> tuple[str, ...]:
         """Ids this event points back to: its parent, then its dependencies (no repeats)."""
@@ -102,6 +162,13 @@ class TraceEvent:
         out = [self.id, self.type, self.decision, self.reasoning]
         for alt in self.alternatives:
             out += [alt.text, alt.reason_rejected]
+        extra = [self.name, self.status_message, self.model or "", self.input_text,
+                 self.output_text]
+        out += [text for text in extra if text]
+        out += [f"{key}={value}" for key, value in self.attributes.items()]
+        for span_event in self.span_events:
+            out.append(span_event.name)
+            out += [f"{key}={value}" for key, value in span_event.attributes.items()]
         return out
 
 
@@ -131,6 +198,37 @@ class Trace:
     model: str = "mock-reasoner"
     expected_answer: str | None = None
     title: str = field(default="")
+    trace_id: str = ""
+    source_format: str = FORMAT_NAME
+    start_unix_ns: int | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def is_spans(self) -> bool:
+        """True for an imported span trace (``source_format`` is not ours)."""
+        return self.source_format != FORMAT_NAME
+
+    def span_times(self) -> tuple[np.ndarray, np.ndarray]:
+        """Start and finish of every event in ms (arrays in event order). An open span
+        finishes at the trace's last known time: the latest start or recorded end."""
+        return self._starts, self._finishes
+
+    @cached_property
+    def _starts(self) -> np.ndarray:
+        return np.fromiter((e.timestamp for e in self.events), dtype=float,
+                           count=len(self.events))
+
+    @cached_property
+    def _finishes(self) -> np.ndarray:
+        ends = np.fromiter((e.timestamp if e.end_ms is None else e.end_ms
+                            for e in self.events), dtype=float, count=len(self.events))
+        if ends.size:
+            is_open = np.fromiter((e.is_open for e in self.events), dtype=bool,
+                                  count=len(self.events))
+            if is_open.any():
+                last = float(max(ends.max(), self._starts.max()))
+                ends[is_open] = last
+        return ends
 
     # --- indexes ------------------------------------------------------------------
     @cached_property
@@ -243,8 +341,7 @@ class Trace:
     def prefix(self, n: int) -> Trace:
         """The trace up to and including its ``n``-th event (for replay)."""
         count = require_int("n", n, low=0, high=len(self.events))
-        return Trace(self.problem_id, self.question, self.answer, self.events[:count],
-                     self.model, self.expected_answer, self.title)
+        return dataclasses.replace(self, events=self.events[:count])
 
     # --- checks and summary ---------------------------------------------------------
     def validate(self) -> list[str]:
@@ -261,7 +358,7 @@ class Trace:
         previous: float | None = None
         graph: dict[str, set[str]] = {}
         for event in self.events:
-            if event.type not in EVENT_TYPES:
+            if event.type not in EVENT_TYPES and not (self.is_spans and event.type == "span"):
                 problems.append(f"Event {event.id!r} has unknown type {event.type!r}.")
             if not 0.0 <= event.confidence <= 1.0:
                 problems.append(
@@ -270,6 +367,9 @@ class Trace:
                 if not 0.0 <= alt.score <= 1.0:
                     problems.append(f"Event {event.id!r} scores alternative {alt.text[:40]!r} "
                                     f"{alt.score}, outside [0, 1].")
+            if event.end_ms is not None and event.end_ms < event.timestamp:
+                problems.append(f"Event {event.id!r} ends ({event.end_ms} ms) before it "
+                                f"starts ({event.timestamp} ms).")
             if previous is not None and event.timestamp < previous:
                 problems.append(f"Event {event.id!r} at {event.timestamp} ms comes before the "
                                 f"previous event ({previous} ms).")
@@ -306,30 +406,33 @@ class Trace:
             mean_confidence=float(conf.mean()) if conf.size else float("nan"),
             min_confidence=float(conf.min()) if conf.size else float("nan"),
             final_confidence=float(conf[-1]) if conf.size else float("nan"),
-            duration_ms=float(stamps[1] - stamps[0]),
+            duration_ms=(float(self._finishes.max() - self._starts.min())
+                         if self.is_spans and self.events else float(stamps[1] - stamps[0])),
             n_alternatives=int(sum(n_alts)),
             n_decision_points=int(sum(1 for n in n_alts if n)),
         )
 
     # --- exports --------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """The trace as plain JSON-ready values (the :func:`from_json` format)."""
-        return {
+        """The trace as plain JSON-ready values (the :func:`from_json` format). Span
+        fields are written only where they differ from their defaults, so a reasoning
+        trace's document is unchanged."""
+        doc: dict[str, Any] = {
             "format": FORMAT_NAME, "version": FORMAT_VERSION,
             "problem_id": self.problem_id, "title": self.title, "question": self.question,
             "answer": self.answer, "expected_answer": self.expected_answer,
             "model": self.model,
-            "events": [
-                {"id": e.id, "timestamp": e.timestamp, "type": e.type, "decision": e.decision,
-                 "reasoning": e.reasoning,
-                 "alternatives": [{"text": a.text, "score": a.score,
-                                   "reason_rejected": a.reason_rejected}
-                                  for a in e.alternatives],
-                 "confidence": e.confidence, "parent_id": e.parent_id,
-                 "depends_on": list(e.depends_on)}
-                for e in self.events
-            ],
         }
+        if self.trace_id:
+            doc["trace_id"] = self.trace_id
+        if self.source_format != FORMAT_NAME:
+            doc["source_format"] = self.source_format
+        if self.start_unix_ns is not None:
+            doc["start_unix_ns"] = self.start_unix_ns
+        if self.notes:
+            doc["notes"] = list(self.notes)
+        doc["events"] = [_event_dict(e) for e in self.events]
+        return doc
 
     def to_json(self) -> str:
         """JSON text; :func:`from_json` reads it back to an equal trace (floats are
@@ -456,6 +559,34 @@ class Trace:
                 f"stroke-width=\"2\" points=\"{points}\"/></svg>")
 
 
+#: Span fields of :class:`TraceEvent` and their defaults (written only when different).
+_SPAN_DEFAULTS: tuple[tuple[str, Any], ...] = (
+    ("end_ms", None), ("is_open", False), ("kind", "event"), ("name", ""),
+    ("status", "unset"), ("status_message", ""), ("model", None), ("input_tokens", None),
+    ("output_tokens", None), ("cost_usd", None), ("input_text", ""), ("output_text", ""),
+)
+
+
+def _event_dict(e: TraceEvent) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": e.id, "timestamp": e.timestamp, "type": e.type, "decision": e.decision,
+        "reasoning": e.reasoning,
+        "alternatives": [{"text": a.text, "score": a.score,
+                          "reason_rejected": a.reason_rejected} for a in e.alternatives],
+        "confidence": e.confidence, "parent_id": e.parent_id,
+        "depends_on": list(e.depends_on)}
+    for name, default in _SPAN_DEFAULTS:
+        value = getattr(e, name)
+        if value != default or type(value) is not type(default):
+            out[name] = value
+    if e.attributes:
+        out["attributes"] = e.attributes
+    if e.span_events:
+        out["span_events"] = [{"name": se.name, "time_ms": se.time_ms,
+                               "attributes": se.attributes} for se in e.span_events]
+    return out
+
+
 # --- text helpers ------------------------------------------------------------------------
 
 _TYPE_COLORS: dict[str, str] = {
@@ -501,7 +632,7 @@ def _pct(value: float) -> str:
 # --- reading -----------------------------------------------------------------------------
 
 def _text(obj: Mapping[str, Any], key: str, where: str, *, required: bool = True,
-          default: str = "") -> str:
+          default: str = "", limit: int = MAX_TEXT) -> str:
     if key not in obj:
         if required:
             raise TraceFormatError(f"{where} is missing the field {key!r}.")
@@ -510,9 +641,9 @@ def _text(obj: Mapping[str, Any], key: str, where: str, *, required: bool = True
     if not isinstance(value, str):
         raise TraceFormatError(
             f"{where}.{key} must be text, got {type(value).__name__} {brief_repr(value)}.")
-    if len(value) > MAX_TEXT:
+    if len(value) > limit:
         raise TraceFormatError(
-            f"{where}.{key} is {len(value):,} characters long; the limit is {MAX_TEXT:,}.")
+            f"{where}.{key} is {len(value):,} characters long; the limit is {limit:,}.")
     return value
 
 
@@ -534,7 +665,13 @@ def _number(obj: Mapping[str, Any], key: str, where: str, *, low: float | None =
     return number
 
 
-def _event_id(value: object, where: str) -> str:
+def _event_id(value: object, where: str, spans: bool = False) -> str:
+    if spans:
+        # Imported span ids are opaque (hex, base64 with + / =, UUIDs...).
+        if not isinstance(value, str) or not 0 < len(value) <= MAX_SPAN_ID:
+            raise TraceFormatError(f"{where} must be an id of 1-{MAX_SPAN_ID} characters, "
+                                   f"got {brief_repr(value)}.")
+        return value
     if not isinstance(value, str) or not _ID_PATTERN.fullmatch(value):
         raise TraceFormatError(
             f"{where} must be an id of 1-64 letters, digits or _ . : -, got {brief_repr(value)}.")
@@ -556,21 +693,28 @@ def trace_from_dict(doc: object) -> Trace:
     if version != FORMAT_VERSION:
         raise TraceFormatError(f"version {brief_repr(version)} is not supported; this reader reads "
                                f"version {FORMAT_VERSION}.")
+    source_format = doc.get("source_format", FORMAT_NAME)
+    if not isinstance(source_format, str) or not 0 < len(source_format) <= 64:
+        raise TraceFormatError(
+            f"source_format must be a short text, got {brief_repr(source_format)}.")
+    spans = source_format != FORMAT_NAME
+    limit = MAX_SPAN_TEXT if spans else MAX_TEXT
+    max_events = MAX_SPANS if spans else MAX_EVENTS
     events_raw = doc.get("events")
     if not isinstance(events_raw, list):
         raise TraceFormatError("The document has no 'events' list.")
     if not events_raw:
         raise TraceFormatError("The 'events' list is empty.")
-    if len(events_raw) > MAX_EVENTS:
+    if len(events_raw) > max_events:
         raise TraceFormatError(
-            f"The trace has {len(events_raw):,} events; the limit is {MAX_EVENTS:,}.")
+            f"The trace has {len(events_raw):,} events; the limit is {max_events:,}.")
     events = []
     for i, raw in enumerate(events_raw):
         where = f"events[{i}]"
         if not isinstance(raw, dict):
             raise TraceFormatError(f"{where} must be an object, got {type(raw).__name__}.")
         event_type = _text(raw, "type", where)
-        if event_type not in EVENT_TYPES:
+        if event_type not in EVENT_TYPES and not (spans and event_type == "span"):
             raise TraceFormatError(f"{where}.type {event_type[:40]!r} is not an event type; "
                                    f"use one of {', '.join(EVENT_TYPES)}.")
         alts_raw = raw.get("alternatives", [])
@@ -585,24 +729,26 @@ def trace_from_dict(doc: object) -> Trace:
             if not isinstance(alt, dict):
                 raise TraceFormatError(f"{alt_where} must be an object.")
             alternatives.append(Alternative(
-                _text(alt, "text", alt_where),
+                _text(alt, "text", alt_where, limit=limit),
                 _number(alt, "score", alt_where, low=0.0, high=1.0),
-                _text(alt, "reason_rejected", alt_where, required=False)))
+                _text(alt, "reason_rejected", alt_where, required=False, limit=limit)))
         parent = raw.get("parent_id")
         depends = raw.get("depends_on", [])
         if not isinstance(depends, list):
             raise TraceFormatError(f"{where}.depends_on must be a list of event ids.")
         events.append(TraceEvent(
-            id=_event_id(raw.get("id"), f"{where}.id"),
-            timestamp=_number(raw, "timestamp", where, low=0.0),
+            id=_event_id(raw.get("id"), f"{where}.id", spans),
+            timestamp=_number(raw, "timestamp", where, low=None if spans else 0.0),
             type=event_type,
-            decision=_text(raw, "decision", where),
-            reasoning=_text(raw, "reasoning", where, required=False),
+            decision=_text(raw, "decision", where, limit=limit),
+            reasoning=_text(raw, "reasoning", where, required=False, limit=limit),
             alternatives=tuple(alternatives),
             confidence=_number(raw, "confidence", where, low=0.0, high=1.0),
-            parent_id=None if parent is None else _event_id(parent, f"{where}.parent_id"),
-            depends_on=tuple(_event_id(d, f"{where}.depends_on[{k}]")
+            parent_id=None if parent is None else _event_id(parent, f"{where}.parent_id",
+                                                            spans),
+            depends_on=tuple(_event_id(d, f"{where}.depends_on[{k}]", spans)
                              for k, d in enumerate(depends)),
+            **_span_fields(raw, where, limit),
         ))
     expected = doc.get("expected_answer")
     return Trace(
@@ -615,7 +761,71 @@ def trace_from_dict(doc: object) -> Trace:
         expected_answer=None if expected is None else _text(doc, "expected_answer",
                                                              "The document"),
         title=_text(doc, "title", "The document", required=False),
+        trace_id=_text(doc, "trace_id", "The document", required=False, limit=MAX_SPAN_ID),
+        source_format=source_format,
+        start_unix_ns=_optional_int(doc, "start_unix_ns", "The document"),
+        notes=_notes(doc),
     )
+
+
+def _optional_int(obj: Mapping[str, Any], key: str, where: str) -> int | None:
+    value = obj.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TraceFormatError(f"{where}.{key} must be an integer, got {brief_repr(value)}.")
+    return value
+
+
+def _notes(doc: Mapping[str, Any]) -> tuple[str, ...]:
+    notes = doc.get("notes", [])
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        raise TraceFormatError("notes must be a list of texts.")
+    return tuple(n[:MAX_SPAN_TEXT] for n in notes)
+
+
+def _mapping(raw: Mapping[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = raw.get(key, {})
+    if not isinstance(value, dict):
+        raise TraceFormatError(f"{where}.{key} must be an object, got "
+                               f"{type(value).__name__}.")
+    return value
+
+
+def _span_fields(raw: Mapping[str, Any], where: str, limit: int) -> dict[str, Any]:
+    """The span fields present in an event record (absent ones keep their defaults)."""
+    out: dict[str, Any] = {}
+    if "end_ms" in raw and raw["end_ms"] is not None:
+        out["end_ms"] = _number(raw, "end_ms", where)
+    if "is_open" in raw:
+        if not isinstance(raw["is_open"], bool):
+            raise TraceFormatError(f"{where}.is_open must be true or false.")
+        out["is_open"] = raw["is_open"]
+    for key in ("kind", "name", "status", "status_message", "input_text", "output_text"):
+        if key in raw:
+            out[key] = _text(raw, key, where, limit=limit)
+    if raw.get("model") is not None:
+        out["model"] = _text(raw, "model", where, limit=limit)
+    for key in ("input_tokens", "output_tokens"):
+        out[key] = _optional_int(raw, key, where)
+    if raw.get("cost_usd") is not None:
+        out["cost_usd"] = _number(raw, "cost_usd", where)
+    if "attributes" in raw:
+        out["attributes"] = _mapping(raw, "attributes", where)
+    if "span_events" in raw:
+        items = raw["span_events"]
+        if not isinstance(items, list):
+            raise TraceFormatError(f"{where}.span_events must be a list.")
+        span_events = []
+        for k, item in enumerate(items):
+            item_where = f"{where}.span_events[{k}]"
+            if not isinstance(item, dict):
+                raise TraceFormatError(f"{item_where} must be an object.")
+            span_events.append(SpanEvent(_text(item, "name", item_where, limit=limit),
+                                         _number(item, "time_ms", item_where),
+                                         _mapping(item, "attributes", item_where)))
+        out["span_events"] = tuple(span_events)
+    return out
 
 
 def from_json(text: str) -> Trace:

@@ -520,3 +520,85 @@ def test_unknown_problems_and_bad_seeds_are_named(problem: object, seed: object)
         generate_trace(problem, 0)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="seed"):
         generate_trace(ITEM_IDS[0], seed)  # type: ignore[arg-type]
+
+
+# --- imported span traces --------------------------------------------------------------------
+
+#: Opaque span ids: hex, base64 (with + / =), UUIDs and hostile markup all allowed.
+span_ids = st.one_of(st.text(string.hexdigits.lower(), min_size=16, max_size=32),
+                     st.text(string.ascii_letters + string.digits + "+/=", min_size=1,
+                             max_size=24),
+                     st.sampled_from(HOSTILE).filter(bool))
+SPAN_KIND_CHOICES = ("llm", "tool", "retriever", "chain", "agent", "embedding", "span",
+                     "event")
+
+
+@st.composite
+def span_traces(draw: st.DrawFn, min_spans: int = 1, max_spans: int = 8) -> Trace:
+    """An imported span trace: opaque ids, parents earlier in start order, ends at or
+    after starts (or open), tokens and cost on some spans, hostile text everywhere."""
+    from crucible_scenarios.trace import SpanEvent
+    event_ids = draw(st.lists(span_ids, min_size=min_spans, max_size=max_spans, unique=True))
+    starts = sorted(draw(st.lists(st.floats(0.0, 1e6), min_size=len(event_ids),
+                                  max_size=len(event_ids))))
+    events = []
+    for i, (event_id, start) in enumerate(zip(event_ids, starts, strict=True)):
+        earlier = event_ids[:i]
+        is_open = draw(st.booleans()) and draw(st.booleans())
+        end = None if is_open else start + draw(st.floats(0.0, 1e5))
+        kind = draw(st.sampled_from(SPAN_KIND_CHOICES))
+        llm = kind == "llm"
+        tokens = st.none() | st.integers(0, 10_000)
+        events.append(TraceEvent(
+            id=event_id, timestamp=start, type="span", decision=draw(texts),
+            reasoning=draw(texts), confidence=0.5,
+            parent_id=draw(st.sampled_from(earlier)) if earlier and draw(st.booleans())
+            else None,
+            end_ms=end, is_open=is_open, kind=kind, name=draw(texts),
+            status=draw(st.sampled_from(("ok", "error", "unset"))),
+            status_message=draw(texts), model=draw(st.none() | texts) if llm else None,
+            input_tokens=draw(tokens) if llm else None,
+            output_tokens=draw(tokens) if llm else None,
+            cost_usd=draw(st.none() | st.floats(0.0, 10.0)) if llm else None,
+            input_text=draw(texts), output_text=draw(texts),
+            attributes=draw(st.dictionaries(texts, texts | st.integers(-5, 5), max_size=3)),
+            span_events=tuple(SpanEvent(draw(texts), start, {"k": draw(texts)})
+                              for _ in range(draw(st.integers(0, 2))))))
+    return Trace(problem_id=draw(texts), question=draw(texts), answer=draw(texts),
+                 events=tuple(events), model=draw(texts), title=draw(texts),
+                 trace_id=draw(span_ids), source_format="otlp-json",
+                 start_unix_ns=draw(st.none() | st.integers(0, 2**63)),
+                 notes=tuple(draw(st.lists(texts, max_size=2))))
+
+
+@exercises(Trace.span_times, Trace.to_json, Trace.validate, Trace.statistics)
+@FAST
+@given(trace=span_traces())
+def test_span_traces_round_trip_and_time(trace: Trace) -> None:
+    assert trace.is_spans
+    assert from_json(trace.to_json()) == trace
+    assert trace.validate() == []
+    starts, finishes = trace.span_times()
+    last = max(max(starts), max(e.end_ms for e in trace.events if e.end_ms is not None)
+               if any(e.end_ms is not None for e in trace.events) else max(starts))
+    for event, start, finish in zip(trace.events, starts, finishes, strict=True):
+        assert start == event.start_ms == event.timestamp
+        if event.is_open:
+            assert finish == last
+        else:
+            assert finish == event.finish_ms == event.end_ms
+            assert event.duration_ms == event.end_ms - event.timestamp >= 0
+    assert trace.statistics().duration_ms == pytest.approx(max(finishes) - min(starts))
+
+
+@exercises(Trace.to_html, Trace.to_markdown, Trace.to_mermaid)
+@FAST
+@given(trace=span_traces())
+def test_span_exports_escape_opaque_ids(trace: Trace) -> None:
+    page = trace.to_html()
+    mermaid = trace.to_mermaid()
+    markdown = trace.to_markdown()
+    for output in (page, mermaid):
+        assert "<script>" not in output and "<img" not in output
+    # Markdown escapes by backslash: no unescaped "<" is left.
+    assert re.search(r"(?<!\\)<", markdown) is None
