@@ -218,3 +218,34 @@ def test_eval_report_records_sources_and_escapes_file_text():
     assert payload["sources"][0]["samples"] == 3
     assert payload["result"]["difference"] == pytest.approx(1 / 3)
     assert "only in A: 2" in payload["fields"]["Paired items"]
+
+
+@pytest.mark.parametrize("folder", ["log-sets_set", "log-sets_set2", "examples_scanner_logs"])
+def test_mean_with_se_equals_inspect_stored_stderr(folder):
+    from crucible_io.evals import read_eval_log
+    from tests.shared_fixtures import shared_fixture
+
+    paths = sorted(shared_fixture("evals", "inspect_ai", folder).glob("*.eval"))
+    assert paths
+    for path in paths:
+        log = read_eval_log(path)
+        assert log.stored is not None and log.stored.stderr is not None
+        est = mean_with_se(log.items["score"], item_ids=log.items["item_id"])
+        assert est.n == log.n_items and est.epochs == log.epochs
+        assert est.mean == pytest.approx(log.stored.mean, abs=1e-12), path.name
+        assert est.se == pytest.approx(log.stored.stderr, rel=1e-9), path.name
+
+
+def test_paired_runs_with_epochs_from_inspect_eval_set():
+    from crucible_io.evals import read_eval_log
+    from tests.shared_fixtures import shared_fixture
+
+    paths = sorted(shared_fixture("evals", "inspect_ai", "log-sets_set2").glob("*.eval"))
+    a, b = (read_eval_log(p) for p in paths[:2])
+    runs = align_runs(a, b)
+    r = paired_difference(runs)
+    assert runs.epochs == (5, 5) and r.n == 10 and r.mcnemar is None
+    assert r.difference == pytest.approx(b.stored.mean - a.stored.mean, abs=1e-12)
+    assert r.unpaired_se == pytest.approx(math.hypot(a.stored.stderr, b.stored.stderr))
+    comp = variance_components(runs)
+    assert comp.estimated_sigma and comp.k == (5, 5) and comp.omega2 >= 0
