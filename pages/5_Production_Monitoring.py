@@ -129,21 +129,25 @@ def cached_history_exports(source: tuple[Any, ...]) -> tuple[bytes, str]:
     return csv, history.to_json(orient="records", date_format="iso", indent=2)
 
 
-def _scenario_controls() -> dict[str, Any]:
+def _scenario_controls(uploaded: bool) -> dict[str, Any]:
     st.markdown("**What happens today**")
+    if uploaded:
+        st.caption("Your file is monitored as it is: only the degradation size applies, as "
+                   "the drop whose detection delay is shown.")
     kind = st.segmented_control("Degradation", list(KIND_LABELS), default="abrupt",
                                 format_func=KIND_LABELS.__getitem__, key="kind", required=True,
-                                bind="query-params",
+                                bind="query-params", disabled=uploaded,
                                 help="Abrupt: the change happens at once. Gradual: it ramps "
                                      "in over 12 hours. None: a normal day.")
     metric = st.selectbox("Degraded metric", list(DEGRADED), format_func=DEGRADED.__getitem__,
-                          key="what", bind="query-params", disabled=kind == "none")
+                          key="what", bind="query-params",
+                          disabled=kind == "none" or uploaded)
     size = st.slider("Degradation size", 0, 50, 3, key="size", bind="query-params",
-                     disabled=kind == "none",
+                     disabled=kind == "none" and not uploaded,
                      help="In accuracy or error-rate points, or in % for latency and cost.")
     st.caption(f"{size} {SIZE_UNITS[metric]} from the start hour on.")
     start = st.slider("Start hour today", 0, 23, 8, key="start", bind="query-params",
-                      disabled=kind == "none", format="%d:00")
+                      disabled=kind == "none" or uploaded, format="%d:00")
     return {"kind": kind or "abrupt", "metric": metric, "size": float(size), "start": int(start)}
 
 
@@ -218,7 +222,7 @@ def main() -> None:
     uploaded, seed = sources.data_source()
     left, right = st.columns(2, gap="large")
     with left:
-        scenario = _scenario_controls()
+        scenario = _scenario_controls(uploaded is not None)
     with right:
         detector, config, metrics = _detector_controls()
     if uploaded is not None:
@@ -228,8 +232,8 @@ def main() -> None:
         source = ("sim", seed, scenario["kind"], scenario["metric"], scenario["size"],
                   scenario["start"])
     analysis = cached_analysis(source, config, metrics)
-    drop = scenario["size"] if scenario["metric"] == "accuracy" and scenario["size"] > 0 \
-        else 3.0
+    as_drop = uploaded is not None or scenario["metric"] == "accuracy"
+    drop = scenario["size"] if as_drop and scenario["size"] > 0 else 3.0
     history = load_history(source)
     shown = len(history) if config.scope == "all" else int(
         (history["period"] != "baseline").sum())
