@@ -250,3 +250,13 @@ def test_other_published_shapes() -> None:
     assert detect_trace_format(phoenix.encode(), "p.jsonl") == "phoenix"
     (ph,) = read_traces(phoenix.encode(), name="p.jsonl")
     assert [e.timestamp for e in ph.events] == [0.0, 1000.0, 2000.0]
+
+
+@needs_span_fields
+def test_own_fixtures_validate_and_round_trip() -> None:
+    from crucible_scenarios.trace import from_json
+
+    for path in sorted(FIX.iterdir()):
+        for trace in read_traces(path):
+            assert trace.validate() == [], path.name
+            assert from_json(trace.to_json()) == trace, path.name

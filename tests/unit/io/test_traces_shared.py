@@ -188,3 +188,13 @@ def test_sources_md_counts() -> None:
             assert n_read == stated, cells[1]
         checked += 1
     assert checked >= 12
+
+
+@needs_span_fields
+@pytest.mark.parametrize("name", sorted(FILES))
+def test_imported_traces_validate_and_round_trip_through_our_json(name: str) -> None:
+    from crucible_scenarios.trace import from_json
+
+    for trace in read_traces(shared_fixture("traces", name)):
+        assert trace.validate() == []
+        assert from_json(trace.to_json()) == trace
