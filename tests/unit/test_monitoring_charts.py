@@ -108,3 +108,22 @@ def test_panels_fit_the_container_width(history: pd.DataFrame) -> None:
     accuracy, latency, _ = specs[0]["vconcat"]
     assert accuracy["layer"][2]["encoding"]["color"]["legend"]["orient"] == "bottom"
     assert latency["layer"][1]["encoding"]["color"]["legend"] is None
+
+
+def test_bernoulli_statistic_chart_is_in_log_likelihood_units(history: pd.DataFrame) -> None:
+    from crucible_scenarios.monitoring import bernoulli_cusum
+
+    result = bernoulli_cusum(history, shift=0.03)
+    spec = statistic_chart(result.trace, detector="bernoulli",
+                           metric_label="accuracy").to_dict()
+    layers = spec["vconcat"][0]["layer"]
+    assert layers[0]["encoding"]["y"]["title"] == (
+        "Bernoulli CUSUM statistic (log-likelihood ratio)")
+    data = next(iter(spec["datasets"].values()))
+    assert sum(row["alarm"] for row in data) == len(result.alerts) > 0
+    assert [row["threshold"] for row in data] == pytest.approx(
+        [result.params["h"]] * len(data))
+    markers = marker_frame(alert_log({("bernoulli", "accuracy"): result}),
+                           series_frame(history, baseline_band(history)), "accuracy",
+                           "accuracy")
+    assert set(markers["detector"]) == {"Bernoulli CUSUM"}
