@@ -33,7 +33,6 @@ import base64
 import binascii
 import calendar
 import dataclasses
-import functools
 import gc
 import json
 import re
@@ -242,13 +241,20 @@ def _norm_id(value: object) -> str:
     """A span or trace id: hex lower-cased, base64 of 8 or 16 bytes turned into hex, any
     other string kept as written."""
     if isinstance(value, str):
-        return _norm_id_text(value)
+        known = _ID_CACHE.get(value)
+        if known is None:
+            if len(_ID_CACHE) > 1 << 18:
+                _ID_CACHE.clear()
+            known = _ID_CACHE[value] = _norm_id_text(value)
+        return known
     if isinstance(value, int) and not isinstance(value, bool):
         return format(value, "x")
     return ""
 
 
-@functools.lru_cache(maxsize=1 << 16)
+_ID_CACHE: dict[str, str] = {}
+
+
 def _norm_id_text(value: str) -> str:
     s = value.strip()
     if not s:
@@ -1302,7 +1308,7 @@ def _langsmith(doc: Any, ctx: _Ctx, out: list[_Span]) -> None:
 
 _EVENT_FIELDS = frozenset(f.name for f in dataclasses.fields(TraceEvent))
 _TRACE_FIELDS = frozenset(f.name for f in dataclasses.fields(Trace))
-_SpanEvent = getattr(trace_model, "SpanEvent", None)
+_SpanEvent: Any = getattr(trace_model, "SpanEvent", None)
 _ALL_EVENT_FIELDS = _SpanEvent is not None and {
     "end_ms", "is_open", "kind", "name", "status", "status_message", "model",
     "input_tokens", "output_tokens", "cost_usd", "input_text", "output_text",
@@ -1432,24 +1438,35 @@ def _event(span: _Span, t0: int, position: dict[str, int]) -> TraceEvent:
         me = position[span.span_id]
         depends = tuple(dict.fromkeys(
             lk for lk in span.links if lk != span.parent_id and position.get(lk, me) < me))
+    name = span.name if len(span.name) <= MAX_TEXT else _clip(span.name)
+    if span.links:
+        span.attributes.setdefault("links", list(span.links))
+    if _ALL_EVENT_FIELDS:  # the usual case: one direct call, no intermediate dict
+        return TraceEvent(
+            span.span_id, start_ms, "span", name, span.status_message, (), 0.5,
+            span.parent_id, depends, end_ms=end_ms, is_open=is_open,
+            kind=span.kind or "span", name=name, status=span.status,
+            status_message=span.status_message, model=span.model,
+            input_tokens=span.input_tokens, output_tokens=span.output_tokens,
+            cost_usd=span.cost, input_text=span.input_text, output_text=span.output_text,
+            attributes=span.attributes,
+            span_events=tuple(_SpanEvent(name=n, time_ms=start_ms if t is None else
+                                         (t - t0) / 1e6, attributes=a)
+                              for n, t, a in span.events) if span.events else ())
     values: dict[str, Any] = dict(
-        id=span.span_id, timestamp=start_ms, type="span", decision=_clip(span.name),
+        id=span.span_id, timestamp=start_ms, type="span", decision=name,
         reasoning=span.status_message, alternatives=(), confidence=0.5,
         parent_id=span.parent_id, depends_on=depends, end_ms=end_ms, is_open=is_open,
-        kind=span.kind or "span", name=_clip(span.name), status=span.status,
+        kind=span.kind or "span", name=name, status=span.status,
         status_message=span.status_message, model=span.model,
         input_tokens=span.input_tokens, output_tokens=span.output_tokens,
         cost_usd=span.cost, input_text=span.input_text, output_text=span.output_text,
         attributes=span.attributes)
-    if span.links:
-        span.attributes.setdefault("links", list(span.links))
     if _SpanEvent is not None:
         values["span_events"] = tuple(
             _SpanEvent(name=name, time_ms=start_ms if t is None else (t - t0) / 1e6,
                        attributes=attrs)
             for name, t, attrs in span.events)
-    if _ALL_EVENT_FIELDS:
-        return TraceEvent(**values)
     return TraceEvent(**{k: v for k, v in values.items() if k in _EVENT_FIELDS})
 
 
