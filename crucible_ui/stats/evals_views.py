@@ -163,6 +163,10 @@ def _show(found: EvalAnalysis, alpha: float, cluster: str | None) -> None:
     with cols[3]:
         metric_card("p-value (paired)", f"{r.p_value:.3g}",
                     help="Chance of a difference this large if the runs were equally good.")
+    st.caption(
+        "The standard error (SE) says how far a mean would move if the eval were rerun on "
+        f"a fresh draw of questions like these; the {conf} confidence interval is the mean "
+        "give or take about two SEs: the range of true values the data are compatible with.")
     for spec in _specs(found, conf):
         st.vega_lite_chart(spec, width="stretch")
     narrowed = 1 - r.narrowing
