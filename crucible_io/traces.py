@@ -32,7 +32,6 @@ from __future__ import annotations
 import base64
 import binascii
 import calendar
-import dataclasses
 import gc
 import json
 import re
@@ -55,16 +54,24 @@ from crucible_io.limits import (
     looks_like_json_lines,
     parse_json,
 )
-from crucible_scenarios import trace as trace_model
-from crucible_scenarios.trace import FORMAT_NAME, Trace, TraceEvent, TraceFormatError, from_json
+from crucible_scenarios.trace import (
+    FORMAT_NAME,
+    MAX_SPAN_ID,
+    MAX_SPANS,
+    SpanEvent,
+    Trace,
+    TraceEvent,
+    TraceFormatError,
+    from_json,
+)
 
 #: Every format :func:`read_traces` reads, by the name it reports in ``Trace.source_format``.
 TRACE_FORMATS: tuple[str, ...] = ("otlp-json", "otlp-jsonl", "tempo", "jaeger", "langfuse",
                                   "phoenix", "langsmith", FORMAT_NAME)
-#: Most spans one file may hold (all its traces together).
-MAX_SPANS: int = int(getattr(trace_model, "MAX_SPANS", 100_000))
-#: Longest span or trace id accepted (ids are opaque strings, never cut short).
-MAX_SPAN_ID: int = int(getattr(trace_model, "MAX_SPAN_ID", 512))
+# MAX_SPANS (most spans one file may hold, all its traces together) and MAX_SPAN_ID
+# (longest id accepted; ids are opaque and never cut short) come from the span model.
+__all__ = ["MAX_SPANS", "MAX_SPAN_ID", "MAX_TEXT", "TRACE_FORMATS", "TRUNCATED",
+           "detect_trace_format", "read_traces"]
 #: Longest text kept from a field; longer texts end with :data:`TRUNCATED`.
 MAX_TEXT = 20_000
 TRUNCATED = "... (truncated)"
@@ -1306,13 +1313,6 @@ def _langsmith(doc: Any, ctx: _Ctx, out: list[_Span]) -> None:
 
 # --- building traces -------------------------------------------------------------------
 
-_EVENT_FIELDS = frozenset(f.name for f in dataclasses.fields(TraceEvent))
-_TRACE_FIELDS = frozenset(f.name for f in dataclasses.fields(Trace))
-_SpanEvent: Any = getattr(trace_model, "SpanEvent", None)
-_ALL_EVENT_FIELDS = _SpanEvent is not None and {
-    "end_ms", "is_open", "kind", "name", "status", "status_message", "model",
-    "input_tokens", "output_tokens", "cost_usd", "input_text", "output_text",
-    "attributes", "span_events"} <= _EVENT_FIELDS
 
 
 def _build(spans: list[_Span], ctx: _Ctx, fmt: str,
@@ -1398,7 +1398,7 @@ def _build_one(trace_id: str, group: list[_Span], ctx: _Ctx, fmt: str,
         events=tuple(events), model=llm_models.most_common(1)[0][0] if llm_models else "",
         expected_answer=None, title=f"{fmt}: {question}"[:200], trace_id=trace_id,
         source_format=fmt, start_unix_ns=t0, notes=tuple(notes))
-    return Trace(**{k: v for k, v in values.items() if k in _TRACE_FIELDS})
+    return Trace(**values)
 
 
 def _depths(spans: list[_Span], by_id: dict[str, _Span], ctx: _Ctx) -> dict[str, int]:
@@ -1441,33 +1441,17 @@ def _event(span: _Span, t0: int, position: dict[str, int]) -> TraceEvent:
     name = span.name if len(span.name) <= MAX_TEXT else _clip(span.name)
     if span.links:
         span.attributes.setdefault("links", list(span.links))
-    if _ALL_EVENT_FIELDS:  # the usual case: one direct call, no intermediate dict
-        return TraceEvent(
-            span.span_id, start_ms, "span", name, span.status_message, (), 0.5,
-            span.parent_id, depends, end_ms=end_ms, is_open=is_open,
-            kind=span.kind or "span", name=name, status=span.status,
-            status_message=span.status_message, model=span.model,
-            input_tokens=span.input_tokens, output_tokens=span.output_tokens,
-            cost_usd=span.cost, input_text=span.input_text, output_text=span.output_text,
-            attributes=span.attributes,
-            span_events=tuple(_SpanEvent(name=n, time_ms=start_ms if t is None else
-                                         (t - t0) / 1e6, attributes=a)
-                              for n, t, a in span.events) if span.events else ())
-    values: dict[str, Any] = dict(
-        id=span.span_id, timestamp=start_ms, type="span", decision=name,
-        reasoning=span.status_message, alternatives=(), confidence=0.5,
-        parent_id=span.parent_id, depends_on=depends, end_ms=end_ms, is_open=is_open,
+    return TraceEvent(
+        span.span_id, start_ms, "span", name, span.status_message, (), 0.5,
+        span.parent_id, depends, end_ms=end_ms, is_open=is_open,
         kind=span.kind or "span", name=name, status=span.status,
         status_message=span.status_message, model=span.model,
         input_tokens=span.input_tokens, output_tokens=span.output_tokens,
         cost_usd=span.cost, input_text=span.input_text, output_text=span.output_text,
-        attributes=span.attributes)
-    if _SpanEvent is not None:
-        values["span_events"] = tuple(
-            _SpanEvent(name=name, time_ms=start_ms if t is None else (t - t0) / 1e6,
-                       attributes=attrs)
-            for name, t, attrs in span.events)
-    return TraceEvent(**{k: v for k, v in values.items() if k in _EVENT_FIELDS})
+        attributes=span.attributes,
+        span_events=tuple(SpanEvent(name=n, time_ms=start_ms if t is None else
+                                     (t - t0) / 1e6, attributes=a)
+                          for n, t, a in span.events) if span.events else ())
 
 
 # --- detection and the entry point ------------------------------------------------------

@@ -11,12 +11,9 @@ import pytest
 
 from crucible_io.limits import UnknownFormatError
 from crucible_io.traces import TRACE_FORMATS, detect_trace_format, read_traces
-from crucible_scenarios.trace import TraceEvent, generate_trace
+from crucible_scenarios.trace import generate_trace
 
 FIX = Path(__file__).resolve().parents[2] / "fixtures" / "traces"
-HAS_SPAN_FIELDS = hasattr(TraceEvent, "input_tokens")
-needs_span_fields = pytest.mark.skipif(not HAS_SPAN_FIELDS,
-                                       reason="TraceEvent has no span fields yet")
 
 
 def by_id(trace):  # type: ignore[no-untyped-def]
@@ -36,8 +33,7 @@ def test_detects_each_format(name: str, fmt: str) -> None:
     assert fmt in TRACE_FORMATS
     assert detect_trace_format((FIX / name).read_bytes(), name) == fmt
     traces = read_traces(FIX / name)
-    if hasattr(traces[0], "source_format"):
-        assert {t.source_format for t in traces} == {fmt}
+    assert {t.source_format for t in traces} == {fmt}
     # forcing the format gives the same traces
     assert read_traces(FIX / name, fmt=fmt) == traces
 
@@ -61,7 +57,6 @@ def test_otlp_jsonl_base64_ids_and_string_enums() -> None:
     assert all(e.type == "span" and e.confidence == 0.5 for e in main.events)
 
 
-@needs_span_fields
 def test_otlp_jsonl_span_fields() -> None:
     main, background = read_traces(FIX / "otlp-b64-string-enums.jsonl")
     root, retrieve, llm = main.events
@@ -89,7 +84,6 @@ def test_otlp_jsonl_span_fields() -> None:
     assert main.start_unix_ns == 1_700_000_000_000_000_000
 
 
-@needs_span_fields
 def test_genai_both_message_conventions() -> None:
     (trace,) = read_traces(FIX / "genai-both-message-conventions.json")
     _agent, chat1, tool, chat2 = trace.events
@@ -107,7 +101,6 @@ def test_genai_both_message_conventions() -> None:
     assert len(chat1.span_events) == 2
 
 
-@needs_span_fields
 def test_openinference_agent_with_tool_and_llm_children() -> None:
     (trace,) = read_traces(FIX / "openinference-agent-tool-llm.json")  # snake_case keys
     agent, llm1, tool, llm2 = trace.events
@@ -121,7 +114,6 @@ def test_openinference_agent_with_tool_and_llm_children() -> None:
     assert trace.model == "gpt-4.1"
 
 
-@needs_span_fields
 def test_langfuse_nested_generations() -> None:
     (trace,) = read_traces(FIX / "langfuse-nested-generations.json")
     ev = by_id(trace)
@@ -145,7 +137,6 @@ def test_langfuse_nested_generations() -> None:
     assert ev["obs-tool"].input_text == '{"order": 42}'
 
 
-@needs_span_fields
 def test_phoenix_rest_spans() -> None:
     (trace,) = read_traces(FIX / "phoenix-rest-spans.json")
     query, retrieve, llm = trace.events
@@ -160,7 +151,6 @@ def test_phoenix_rest_spans() -> None:
     assert retrieve.attributes["retrieval.documents.0.document.content"] == "Phoenix docs"
 
 
-@needs_span_fields
 def test_langsmith_nested_runs() -> None:
     (trace,) = read_traces(FIX / "langsmith-nested-runs.json")
     chain, llm, tool = trace.events
@@ -177,7 +167,6 @@ def test_langsmith_nested_runs() -> None:
     assert trace.answer == "Paris"
 
 
-@needs_span_fields
 def test_jaeger_ui_download() -> None:
     (trace,) = read_traces(FIX / "jaeger-ui-download.json")
     http, chat, cache = trace.events
@@ -222,10 +211,9 @@ def test_other_published_shapes() -> None:
         {"name": "accuracy", "value": 1, "observationId": "g1"}]}), name="lf.json")
     assert [e.id for e in lf.events] == ["s1", "g1"]
     assert lf.events[1].timestamp == 1000.0 and lf.problem_id == "t9"
-    if HAS_SPAN_FIELDS:
-        assert lf.events[0].is_open and lf.events[1].end_ms == 2500.0
-        assert (lf.events[1].input_tokens, lf.events[1].output_tokens) == (7, 3)
-        assert lf.events[1].attributes["score.accuracy"] == 1
+    assert lf.events[0].is_open and lf.events[1].end_ms == 2500.0
+    assert (lf.events[1].input_tokens, lf.events[1].output_tokens) == (7, 3)
+    assert lf.events[1].attributes["score.accuracy"] == 1
     tempo = {"trace": {"batches": [{"resource": {}, "scopeSpans": [{"spans": [
         {"traceId": "AAAAAAAAAAAAAAAAAAAAAQ==", "spanId": "AAAAAAAAAAE=",
          "startTimeUnixNano": 1000, "endTimeUnixNano": 3000000, "kind": 2}]}]}]}}
@@ -252,7 +240,6 @@ def test_other_published_shapes() -> None:
     assert [e.timestamp for e in ph.events] == [0.0, 1000.0, 2000.0]
 
 
-@needs_span_fields
 def test_own_fixtures_validate_and_round_trip() -> None:
     from crucible_scenarios.trace import from_json
 

@@ -18,9 +18,7 @@ from crucible_io.limits import (
     TooLargeError,
 )
 from crucible_io.traces import MAX_SPANS, MAX_TEXT, TRUNCATED, read_traces
-from crucible_scenarios.trace import TraceEvent
 
-HAS_SPAN_FIELDS = hasattr(TraceEvent, "input_tokens")
 TRACE = "0af7651916cd43dd8448eb211c80319c"
 
 
@@ -57,8 +55,7 @@ def test_duplicate_ids_with_different_contents_are_refused() -> None:
 def test_orphans_become_roots_with_a_note() -> None:
     (trace,) = read_traces(otlp([span(1), span(2, 99), span(3, 2)]), name="o.json")
     assert [e.parent_id for e in trace.events] == [None, None, "0000000000000002"]
-    if hasattr(trace, "notes"):
-        assert any("0000000000000002" in n and "roots" in n for n in trace.notes)
+    assert any("0000000000000002" in n and "roots" in n for n in trace.notes)
 
 
 def test_more_than_max_spans_is_refused_naming_the_limit() -> None:
@@ -101,11 +98,10 @@ def test_script_in_every_text_field_is_kept_as_text() -> None:
     (event,) = trace.events
     assert event.decision == evil and event.reasoning == evil
     assert trace.question == evil
-    if HAS_SPAN_FIELDS:
-        assert event.name == evil and event.status_message == evil
-        assert event.input_text == evil and event.output_text == evil
-        assert event.model == evil and event.attributes[evil] == evil
-        assert event.span_events[0].name == evil
+    assert event.name == evil and event.status_message == evil
+    assert event.input_text == evil and event.output_text == evil
+    assert event.model == evil and event.attributes[evil] == evil
+    assert event.span_events[0].name == evil
 
 
 def test_long_texts_are_truncated_visibly() -> None:
@@ -114,9 +110,8 @@ def test_long_texts_are_truncated_visibly() -> None:
         {"key": "input.value", "value": {"stringValue": long}}])])
     (event,) = read_traces(data, name="long.json")[0].events
     assert event.decision == "a" * MAX_TEXT + TRUNCATED
-    if HAS_SPAN_FIELDS:
-        assert event.input_text.endswith(TRUNCATED)
-        assert len(event.input_text) == MAX_TEXT + len(TRUNCATED)
+    assert event.input_text.endswith(TRUNCATED)
+    assert len(event.input_text) == MAX_TEXT + len(TRUNCATED)
 
 
 @pytest.mark.parametrize(("doc", "where"), [
@@ -154,9 +149,8 @@ def test_attribute_values_of_odd_types_are_tolerated() -> None:
     (trace,) = read_traces(otlp([span(1, attributes=attrs, events="x", links=[3],
                                       status="bad")]), name="odd.json")
     assert len(trace.events) == 1
-    if HAS_SPAN_FIELDS:
-        assert trace.events[0].attributes["a"] == "12x"
-        assert trace.events[0].input_tokens is None
+    assert trace.events[0].attributes["a"] == "12x"
+    assert trace.events[0].input_tokens is None
 
 
 def test_non_utf8_and_empty_input_are_refused() -> None:
@@ -184,9 +178,8 @@ def test_size_cap_is_applied() -> None:
 
 def test_end_before_start_is_repaired_with_a_note() -> None:
     (trace,) = read_traces(otlp([span(1, endTimeUnixNano=str(10**18 - 5))]), name="e.json")
-    if HAS_SPAN_FIELDS:
-        assert trace.events[0].end_ms == trace.events[0].timestamp
-        assert any("end before" in n for n in trace.notes)
+    assert trace.events[0].end_ms == trace.events[0].timestamp
+    assert any("end before" in n for n in trace.notes)
 
 
 def test_overlong_ids_are_refused_not_cut() -> None:

@@ -12,12 +12,7 @@ from typing import Any
 import pytest
 
 from crucible_io.traces import TRACE_FORMATS, detect_trace_format, read_traces
-from crucible_scenarios.trace import TraceEvent
 from tests.shared_fixtures import SHARED_FIXTURES, shared_fixture
-
-HAS_SPAN_FIELDS = hasattr(TraceEvent, "input_tokens")
-needs_span_fields = pytest.mark.skipif(not HAS_SPAN_FIELDS,
-                                       reason="TraceEvent has no span fields yet")
 
 # file -> (format, number of traces)
 FILES = {
@@ -139,11 +134,9 @@ def test_every_shared_file_reads_with_its_span_count(name: str) -> None:
         assert min(starts) == 0.0
         ids = [e.id for e in t.events]
         assert len(ids) == len(set(ids))
-        if hasattr(t, "source_format"):
-            assert t.source_format == fmt and fmt in TRACE_FORMATS
+        assert t.source_format == fmt and fmt in TRACE_FORMATS
 
 
-@needs_span_fields
 @pytest.mark.parametrize("name", sorted(FILES))
 def test_token_rollup_matches_the_raw_file(name: str) -> None:
     path = shared_fixture("traces", name)
@@ -183,14 +176,13 @@ def test_sources_md_counts() -> None:
         if cells[1] == "jaeger-otlp2jaeger-in.json":
             assert objects == stated == 2 and n_read == 1
             assert any("repeat" in note for t in read_traces(path)
-                       for note in getattr(t, "notes", ("repeat",)))
+                       for note in t.notes)
         else:
             assert n_read == stated, cells[1]
         checked += 1
     assert checked >= 12
 
 
-@needs_span_fields
 @pytest.mark.parametrize("name", sorted(FILES))
 def test_imported_traces_validate_and_round_trip_through_our_json(name: str) -> None:
     from crucible_scenarios.trace import from_json
