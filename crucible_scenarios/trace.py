@@ -214,6 +214,12 @@ class Trace:
         return self._starts, self._finishes
 
     @cached_property
+    def _structure(self) -> Any:
+        """Parent indexes, depths and usage arrays for :mod:`crucible_scenarios.spans`."""
+        from crucible_scenarios.spans import _compute_structure
+        return _compute_structure(self)
+
+    @cached_property
     def _starts(self) -> np.ndarray:
         return np.fromiter((e.timestamp for e in self.events), dtype=float,
                            count=len(self.events))
@@ -1118,3 +1124,53 @@ def iter_replay(trace: Trace) -> Iterator[Trace]:
         raise ValueError(f"trace must be a Trace, got {type(trace).__name__}")
     for i in range(1, len(trace.events) + 1):
         yield trace.prefix(i)
+
+
+# Span analysis (re-exported here so callers import every trace function from one place).
+from crucible_scenarios.spans import (  # noqa: E402
+    CriticalSection,
+    SpanTree,
+    TraceComparison,
+    breakdown,
+    compare_traces,
+    critical_ids,
+    critical_path,
+    filter_spans,
+    rollup,
+    span_details,
+    span_tree,
+)
+
+__all__ = [
+    "EVENT_TYPES",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "MAX_EVENTS",
+    "MAX_SPANS",
+    "MAX_SPAN_TEXT",
+    "MAX_TEXT",
+    "SPAN_KINDS",
+    "SPAN_STATUSES",
+    "Alternative",
+    "CriticalSection",
+    "SpanEvent",
+    "SpanTree",
+    "Trace",
+    "TraceComparison",
+    "TraceEvent",
+    "TraceFormatError",
+    "TraceStatistics",
+    "breakdown",
+    "compare_traces",
+    "critical_ids",
+    "critical_path",
+    "filter_spans",
+    "from_json",
+    "generate_trace",
+    "iter_replay",
+    "minimum_events",
+    "rollup",
+    "span_details",
+    "span_tree",
+    "trace_from_dict",
+]
