@@ -132,7 +132,7 @@ def _preorder(parent: np.ndarray) -> np.ndarray:
     """Depth-first pre-order with an explicit stack (children in event order)."""
     n = parent.size
     kids: list[list[int]] = [[] for _ in range(n)]
-    roots = []
+    roots: list[int] = []
     for i, p in enumerate(parent.tolist()):
         (roots if p < 0 else kids[p]).append(i)
     out = np.empty(n, dtype=np.int64)
