@@ -61,10 +61,6 @@ class SpanTree:
     depths: np.ndarray
 
 
-def _parent_index(trace: Trace) -> np.ndarray:
-    return trace._structure.parent
-
-
 @dataclass(frozen=True)
 class _Structure:
     """Arrays over a trace's events, built once per trace (cached on the Trace)."""
@@ -81,17 +77,12 @@ def _compute_structure(trace: Trace) -> _Structure:
     """Parent indexes (a hash lookup of every parent id among the ids; the first event
     wins for a repeated id), depths, levels, own usage and the leaf-LLM mask."""
     events = trace.events
+    n = len(events)
     ids = [e.id for e in events]
-    index = pd.Index(ids)
-    parents = [e.parent_id for e in events]
-    if index.is_unique:
-        parent = index.get_indexer(pd.Index(parents, dtype=object)).astype(np.int64)
-    else:
-        position: dict[str, int] = {}
-        for i, event_id in enumerate(ids):
-            position.setdefault(event_id, i)
-        parent = np.fromiter((-1 if p is None else position.get(p, -1) for p in parents),
-                             dtype=np.int64, count=len(events))
+    position = dict(zip(reversed(ids), range(n - 1, -1, -1), strict=True))
+    get = position.get
+    parent = np.array([-1 if e.parent_id is None else get(e.parent_id, -1) for e in events],
+                      dtype=np.int64)
     depths = _depths(parent)
     levels = _levels(depths)
     usage = _own_usage(trace)
@@ -295,15 +286,19 @@ def _llm_mask(trace: Trace) -> np.ndarray:
 
 def _own_usage(trace: Trace) -> np.ndarray:
     """Columns: input, output tokens, cost, and whether each is known (1/0)."""
-    n = len(trace.events)
+    events = trace.events
+    n = len(events)
     out = np.zeros((n, 6))
-    for i, e in enumerate(trace.events):
-        if e.input_tokens is not None:
-            out[i, 0], out[i, 3] = e.input_tokens, 1.0
-        if e.output_tokens is not None:
-            out[i, 1], out[i, 4] = e.output_tokens, 1.0
-        if e.cost_usd is not None:
-            out[i, 2], out[i, 5] = e.cost_usd, 1.0
+    if n == 0:
+        return out
+    # None becomes NaN in a float array
+    values = np.column_stack([
+        np.array([e.input_tokens for e in events], dtype=float),
+        np.array([e.output_tokens for e in events], dtype=float),
+        np.array([e.cost_usd for e in events], dtype=float)])
+    known = ~np.isnan(values)
+    out[:, :3] = np.where(known, values, 0.0)
+    out[:, 3:] = known
     return out
 
 
@@ -324,8 +319,9 @@ def rollup(trace: Trace) -> pd.DataFrame:
     usage = np.where(structure.leaf_llm[:, None], structure.usage, 0.0)
     sums = _subtree_sum(usage, parent, levels) if n else usage
     frame = pd.DataFrame({
-        "span_id": ids,
-        "parent_id": [ids[p] if p >= 0 else None for p in parent.tolist()],
+        "span_id": pd.Series(ids, dtype=object),
+        "parent_id": pd.Series([ids[p] if p >= 0 else None for p in parent.tolist()],
+                               dtype=object),
         "self_ms": np.maximum(total - covered, 0.0),
         "total_ms": total,
         "input_tokens": pd.array(np.where(sums[:, 3] > 0, sums[:, 0], np.nan),
