@@ -177,7 +177,7 @@ def _detector_controls() -> tuple[str, MonitorConfig, tuple[str, ...]]:
                         "set k to half the shift you care about.")
         h = right.slider("h (decision interval, sd)", 1.0, 8.0, 4.0, 0.5, key="h",
                          bind="query-params", help="Alarm when the sum passes h.")
-    else:
+    elif det == "ewma":
         lam = left.slider("lambda (weight of the newest)", 0.05, 1.0, 0.2, 0.05, key="lam",
                           bind="query-params")
         big_l = right.slider("L (limit width, sd)", 2.0, 4.0, 3.0, 0.1, key="L",

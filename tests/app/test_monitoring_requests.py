@@ -58,6 +58,7 @@ def test_bernoulli_and_fixed_ewma_settings_at_extremes() -> None:
         at.select_slider(key="arl0").set_value(target).run()
         assert_clean(at)
         assert "Median time to a false alarm" in [m.label for m in at.metric]
+        assert not [s for s in at.slider if s.key in ("lam", "L", "k", "h")]
     at = open_page(PAGE, query={"det": "EWMA"})
     at.radio(key="limits").set_value("fixed").run()
     assert_clean(at)

@@ -28,3 +28,19 @@ def test_request_log_upload_monitors_it(page) -> None:  # type: ignore[no-untype
     assert page.get_by_text("Chance of at least one false alarm").count() >= 1
     assert_no_exception(page)
     save_screenshot(page, "monitoring_requests", height=2600)
+
+
+def test_bernoulli_cusum_on_a_narrow_screen(page) -> None:  # type: ignore[no-untyped-def]
+    page.set_viewport_size({"width": 390, "height": 900})
+    _open(page)
+    page.get_by_test_id("stButtonGroup").filter(has_text="EWMA").get_by_text(
+        "Bernoulli CUSUM", exact=True).first.click()
+    wait_for_app(page)
+    page.get_by_text("Bernoulli CUSUM: baseline error rate").first.wait_for(
+        state="attached", timeout=60_000)
+    assert page.get_by_text("Accuracy drop worth detecting (points)").count() >= 1
+    assert page.get_by_text("Median time to a false alarm").count() >= 1
+    assert page.get_by_text("lambda (weight of the newest)").count() == 0  # EWMA's only
+    assert page.locator(CHARTS).count() >= 2
+    assert_no_exception(page)
+    save_screenshot(page, "monitoring_bernoulli_narrow", height=3200)
