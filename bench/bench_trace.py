@@ -1,12 +1,40 @@
 """Causal trace speed: generating, summarizing and exporting a 15-event trace, searching a
-10,000-event uploaded trace, and a filter change for the page-rerun benchmark."""
+10,000-event uploaded trace, rolling up and walking the critical path of a 100,000-span
+trace, and a filter change for the page-rerun benchmark."""
 
 from __future__ import annotations
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from bench.core import Row, median_seconds
-from crucible_scenarios.trace import from_json, generate_trace
+from crucible_scenarios.trace import (
+    Trace,
+    TraceEvent,
+    critical_path,
+    from_json,
+    generate_trace,
+    rollup,
+)
+
+
+def span_trace(n: int, seed: int = 0) -> Trace:
+    """A random ``n``-span trace: each span's parent drawn among the earlier spans (a
+    random recursive tree, depth about ln n), every third span an LLM call with tokens."""
+    rng = np.random.default_rng(seed)
+    starts = np.sort(rng.uniform(0.0, 1e5, n))
+    starts[0] = 0.0
+    ends = starts + rng.uniform(0.0, 100.0, n)
+    ends[0] = 2e5
+    parents = [None] + [f"s{int(p)}" for p in rng.integers(0, np.arange(1, n))]
+    events = tuple(
+        TraceEvent(id=f"s{i}", timestamp=float(starts[i]), type="span", decision="op",
+                   reasoning="", parent_id=parents[i], end_ms=float(ends[i]),
+                   kind="llm" if i % 3 == 0 else "tool",
+                   input_tokens=int(i % 50) if i % 3 == 0 else None,
+                   output_tokens=int(i % 7) if i % 3 == 0 else None)
+        for i in range(n))
+    return Trace("bench", "bench", "", events, source_format="otlp-json", trace_id="bench")
 
 
 def rows() -> list[Row]:
@@ -30,6 +58,17 @@ def rows() -> list[Row]:
         seconds = median_seconds(lambda k=kwargs: uploaded.search(**k), repeat=11)
         out.append(Row("trace", f"search a 10,000-event uploaded trace, {label}", seconds,
                        "s", 0.050))
+    spans = span_trace(100_000)
+
+    def analyse() -> None:
+        # a fresh copy each time, so the cached parent/usage arrays are rebuilt
+        fresh = Trace(spans.problem_id, spans.question, spans.answer, spans.events,
+                      source_format=spans.source_format)
+        rollup(fresh)
+        critical_path(fresh)
+
+    out.append(Row("trace", "rollup + critical_path, 100,000 spans (cold trace)",
+                   median_seconds(analyse, repeat=5), "s", 0.3))
     return out
 
 
