@@ -18,7 +18,13 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from bench.core import Row, median_seconds
-from crucible_scenarios.advisor import BAYES_SETTINGS, BayesSettings, make_optimizer, suggest
+from crucible_scenarios.advisor import (
+    BAYES_SETTINGS,
+    BayesSettings,
+    make_optimizer,
+    single_thread,
+    suggest,
+)
 from crucible_scenarios.optimization import (
     branin,
     branin_space,
@@ -43,9 +49,10 @@ def branin_calls(settings: BayesSettings, seed: int, budget: int = 50) -> tuple[
     hit = None
     calls = 0
     for calls in range(1, budget + 1):
-        x = optimizer.ask()
+        with single_thread():
+            x = optimizer.ask()
         y = branin({"x1": x[0], "x2": x[1]})
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), single_thread():  # as the playground's search
             warnings.simplefilter("ignore")
             optimizer.tell(x, y)
         if y <= BRANIN_TARGET:

@@ -556,17 +556,18 @@ def _iter_rows(strategy: str, space: SearchSpace, n_trials: int, seed: int, *,
     if strategy == "bayesian":
         from dataclasses import replace
 
-        from crucible_scenarios.advisor import BAYES_SETTINGS, make_optimizer
+        from crucible_scenarios.advisor import BAYES_SETTINGS, make_optimizer, single_thread
 
         settings = replace(BAYES_SETTINGS, n_initial_points=min(
             BAYES_SETTINGS.n_initial_points, n_trials))
         optimizer = make_optimizer(space, seed % (2**32), acq_func=acquisition,
                                    settings=settings)
         for trial in range(1, n_trials + 1):
-            point = optimizer.ask()
+            with single_thread():
+                point = optimizer.ask()
             config = {d.name: _plain(v) for d, v in zip(space.dimensions, point, strict=True)}
             score = score_of(config, trial)
-            with warnings.catch_warnings():  # hyperparameters at a bound are expected
+            with warnings.catch_warnings(), single_thread():  # hyperparameters at a bound
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 optimizer.tell(point, -score if maximize else score)
             yield record(config, score)
@@ -840,7 +841,7 @@ _ADVISOR_NAMES = frozenset({
     "BAYES_SETTINGS", "BayesSettings", "Trials", "Surrogate", "suggest", "recommend",
     "fit_surrogate", "partial_dependence", "importance", "convergence", "make_optimizer",
     "study_json", "study_csv", "space_to_dict", "space_from_dict", "with_suggestions",
-    "binomial_noise",
+    "binomial_noise", "single_thread",
 })
 
 

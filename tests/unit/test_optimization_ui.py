@@ -135,3 +135,32 @@ def test_comparison_chart_has_a_band_and_a_line_per_strategy() -> None:
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["area", "line"]
     data = next(iter(spec["datasets"].values()))
     assert {row["strategy"] for row in data} == set(charts.STRATEGY_LABELS.values())
+
+
+def test_advisor_charts_validate_against_the_vega_lite_schema() -> None:
+    """Every advisor chart builder gives a valid spec (``to_dict`` validates it)."""
+    from crucible_scenarios import advisor
+    from crucible_scenarios.optimization import Dimension, SearchSpace
+    from crucible_ui.optimization import charts as advisor_charts
+
+    space = SearchSpace((Dimension("t", "real", 0.01, 2.0, log=True),
+                         Dimension("s", "categorical", categories=("a", "b"))))
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(space.sample(rng, 8))
+    frame["score"] = rng.uniform(0, 1, 8)
+    fit = advisor.fit_surrogate(space, frame, seed=0)
+    for name in space.names:
+        curve = advisor.partial_dependence(fit, [name])
+        spec = advisor_charts.partial_dependence_chart(curve, name, space,
+                                                       trials=frame).to_dict()
+        assert spec["title"]
+    pd2 = advisor.partial_dependence(fit, ["t", "s"], n_points=5)
+    heat = advisor_charts.partial_dependence_heatmap(pd2, "t", "s", space).to_dict()
+    assert heat["mark"]["type"] == "rect" and len(pd2) == 10
+    shares = advisor.importance(fit)
+    assert advisor_charts.importance_chart(shares).to_dict()["mark"]["type"] == "bar"
+    curve = advisor.convergence(space, frame, seed=0, max_fits=3)
+    assert advisor_charts.advisor_convergence_chart(curve).to_dict()
+    table = pd.DataFrame({"label": ["Random, best observed"], "median": [0.6], "q25": [0.55],
+                          "q75": [0.65]})
+    assert advisor_charts.recommendation_chart(table).to_dict()

@@ -133,3 +133,12 @@ def test_recommendation_comparison_orders_its_quantiles(seed: int) -> None:
     assert ((table["median"] > 0) & (table["median"] <= opt.TRUE_OPTIMUM_ACCURACY)).all()
     with pytest.raises(ValueError, match="seeds"):
         opt.compare_recommendations(opt.default_space(), 3, [])
+
+
+@exercises(adv.single_thread)
+def test_single_thread_limits_blas_inside_only() -> None:
+    from threadpoolctl import threadpool_info
+
+    with adv.single_thread():
+        inside = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    assert all(n == 1 for n in inside)
