@@ -22,6 +22,8 @@ from crucible_ui.charts import vega_spec
 from crucible_ui.layout import guarded, page_intro
 from crucible_ui.live import run_live
 from crucible_ui.text import escape_markdown
+from crucible_ui.trace.upload import TraceUpload, cached_trace_upload
+from crucible_ui.trace.views import export_buttons, read_summary, span_page
 from crucible_ui.trace_charts import (
     PICK,
     timeline_chart,
@@ -30,12 +32,10 @@ from crucible_ui.trace_charts import (
     uncertainty_frame,
 )
 from crucible_ui.trace_views import (
-    UploadResult,
     detail_markdown,
     event_label,
     event_table,
     exports,
-    read_trace_upload,
     thin_mask,
 )
 from crucible_ui.widgets import (
@@ -55,8 +55,10 @@ EXPLANATION = (
     "**confidence** rose and fell along the way. This page lays one such **trace** out "
     "on a timeline. Click an event to see what the model decided, why, which "
     "alternatives it turned down and which earlier events it built on. The traces here "
-    "come from a mock model that follows each problem's worked solution; you can also "
-    "upload a trace of your own in the same JSON format."
+    "come from a mock model that follows each problem's worked solution. You can also "
+    "upload a trace of your own: this page's JSON, or a span export from OpenTelemetry "
+    "(OTLP JSON or JSON Lines), Jaeger, Grafana Tempo, Langfuse, Arize Phoenix or "
+    "LangSmith, drawn as a nested waterfall with time, tokens and cost per step."
 )
 SOURCES = ("Mock problem", "Upload a trace")
 ITEMS = [item.id for category in CATEGORIES for item in get_bank(category)]
@@ -72,11 +74,9 @@ def cached_trace(item_id: str, seed: int, n_events: int | None) -> Trace:
     return generate_trace(item_id, seed, n_steps=n_events)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
-def cached_upload(digest: str, data: bytes) -> UploadResult:
-    """An uploaded trace, parsed and checked once per file content."""
-    del digest  # part of the cache key only
-    return read_trace_upload(data)
+def cached_upload(digest: str, data: bytes, name: str) -> TraceUpload:
+    """An uploaded trace file, parsed and checked once per file content."""
+    return cached_trace_upload(digest, data, name)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -142,16 +142,17 @@ def choose_trace() -> tuple[str, Trace]:
     if source != SOURCES[1]:
         return mock
     upload = st.file_uploader(
-        "Trace JSON", type=["json"], key="upload",
-        help="A file written by this page's JSON download, or your own in that format.")
+        "Trace file", type=["json", "jsonl", "ndjson"], key="upload",
+        help="This page's JSON download, or a span export: OTLP JSON / JSON Lines, "
+             "Jaeger, Tempo, Langfuse, Phoenix or LangSmith.")
     if upload is None:
         st.info("Upload a trace JSON to explore it; until then the mock trace of the "
                 "problem above is shown.", icon=":material/upload_file:")
         return mock
     data = upload.getvalue()
     digest = hashlib.sha256(data).hexdigest()
-    result = cached_upload(digest, data)
-    if result.error or result.trace is None:
+    result = cached_upload(digest, data, upload.name)
+    if result.error or not result.traces:
         st.error(f"Cannot use {escape_markdown(upload.name)}: "
                  f"{escape_markdown(result.error or 'unknown problem')} Showing the mock "
                  "trace of the problem above instead.", icon=":material/error:")
@@ -162,9 +163,12 @@ def choose_trace() -> tuple[str, Trace]:
                    + " ".join(escape_markdown(p) for p in result.problems[:3])
                    + (f" (and {more} more)" if more > 0 else "")
                    + " Links to missing events are skipped.", icon=":material/warning:")
-    st.success(f"Loaded {escape_markdown(upload.name)}: {len(result.trace.events):,} events.",
-               icon=":material/check_circle:")
-    return f"upload:{digest}", result.trace
+    if result.traces[0].is_spans:
+        trace = read_summary(upload.name, result.fmt, result.traces)
+        return f"upload:{digest}:{trace.trace_id}", trace
+    st.success(f"Loaded {escape_markdown(upload.name)}: {len(result.traces[0].events):,} "
+               "events.", icon=":material/check_circle:")
+    return f"upload:{digest}", result.traces[0]
 
 
 def summary(trace: Trace, threshold: float) -> None:
@@ -333,15 +337,7 @@ def downloads(key: str, trace: Trace, filters_: Filters) -> None:
     """The trace as JSON, Markdown, Mermaid and HTML, and the filtered table."""
     st.subheader("Downloads")
     files = cached_exports(key, trace)
-    name = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in trace.problem_id)
-    name = f"trace_{name or 'uploaded'}"
-    cols = st.columns(4)
-    specs = [("json", "JSON", "application/json"), ("md", "Markdown", "text/markdown"),
-             ("mmd", "Mermaid", "text/plain"), ("html", "HTML page", "text/html")]
-    for col, (ext, label, mime) in zip(cols, specs, strict=True):
-        col.download_button(f"Trace ({label})", files[ext], file_name=f"{name}.{ext}",
-                            mime=mime, key=f"dl_{ext}", icon=":material/download:",
-                            on_click="ignore", width="stretch")
+    name = export_buttons(trace, files)
     st.caption("JSON reloads here through the upload; the HTML page opens offline in any "
                "browser; the Mermaid flowchart draws the causal links (solid: part of a "
                "step, dotted: uses the result of).")
@@ -355,6 +351,9 @@ def downloads(key: str, trace: Trace, filters_: Filters) -> None:
 def main() -> None:
     page_intro(TITLE, QUESTION, EXPLANATION)
     key, trace = choose_trace()
+    if trace.is_spans:
+        span_page(key, trace, cached_exports(key, trace))
+        return
     summary_area = st.container()
     filters_, threshold = filters()
     with summary_area:

@@ -1,0 +1,70 @@
+"""Span-trace uploads on the Causal Trace Explorer through AppTest: every project
+fixture format reads and draws without an exception and says what it read; a file that
+is no trace gets a message naming the problem and the page keeps working; a second
+upload is compared."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from crucible_io.traces import read_traces
+from tests.app.apptest import assert_clean, open_page
+
+PAGE = "pages/4_Causal_Trace.py"
+INSTANT = {"speed": "Instant"}
+FIXTURES = sorted((Path(__file__).parents[1] / "fixtures" / "traces").glob("*.json*"))
+
+
+def _upload(at, name: str, data: bytes, key: str = "upload"):  # type: ignore[no-untyped-def]
+    at.radio(key="src").set_value("Upload a trace").run()
+    at.file_uploader(key=key).set_value((name, data, "application/json")).run()
+    return at
+
+
+def _text(at) -> str:  # type: ignore[no-untyped-def]
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [str(e.value) for e in (*at.error, *at.warning, *at.info, *at.success)]
+    return re.sub(r"\\(.)", r"\1", "\n".join(parts))
+
+
+def test_there_is_a_fixture_per_format() -> None:
+    formats = {read_traces(path)[0].source_format for path in FIXTURES}
+    assert {"otlp-json", "otlp-jsonl", "jaeger", "langfuse", "phoenix",
+            "langsmith"} <= formats
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+def test_each_fixture_uploads_and_draws(path: Path) -> None:
+    at = _upload(open_page(PAGE, query=INSTANT), path.name, path.read_bytes())
+    assert_clean(at)
+    trace = read_traces(path)[0]
+    text = _text(at)
+    assert f"as {trace.source_format}" in text.replace("**", ""), text
+    spans = next(m.value for m in at.metric if m.label == "Spans")
+    assert spans == f"{len(trace.events):,}"
+    assert not at.error
+
+
+def test_bad_span_file_gives_the_readers_message() -> None:
+    at = _upload(open_page(PAGE, query=INSTANT), "bad.json", b'{"resourceSpans": 3}')
+    assert_clean(at)
+    errors = [re.sub(r"\\(.)", r"\1", str(e.value)) for e in at.error]
+    assert errors and "resourceSpans" in errors[0] and "Showing the mock trace" in errors[0]
+    assert any(m.label == "Events" for m in at.metric)  # the mock trace is still shown
+
+
+def test_filters_and_a_second_trace_compare() -> None:
+    first = next(p for p in FIXTURES if "langfuse" in p.name)
+    second = next(p for p in FIXTURES if "openinference" in p.name)
+    at = _upload(open_page(PAGE, query=INSTANT), first.name, first.read_bytes())
+    at.text_input(key="sfind").set_value("zzz-no-such-span").run()
+    assert_clean(at)
+    assert "No span matches" in _text(at)
+    at.text_input(key="sfind").set_value("").run()
+    at.file_uploader(key="upload_b").set_value(
+        (second.name, second.read_bytes(), "application/json")).run()
+    assert_clean(at)
+    assert "only in a" in _text(at)
