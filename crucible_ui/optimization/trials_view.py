@@ -6,6 +6,7 @@ upload it again to continue."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
@@ -17,6 +18,7 @@ from crucible_io.trials import MAX_TRIAL_ROWS, read_trials
 from crucible_scenarios.advisor import (
     ACQUISITIONS,
     MAX_SUGGESTIONS,
+    Surrogate,
     Trials,
     convergence,
     fit_surrogate,
@@ -67,26 +69,33 @@ def _with_space(trials: Trials, space_text: str, seed: int) -> Trials:
                   trials.source_format)
 
 
+@st.cache_resource(show_spinner=False, max_entries=8)
+def cached_surrogate(data: bytes, name: str, space_text: str, seed: int) -> Surrogate:
+    """The GP fitted to the trials, shared read-only (never mutated), not copied on every
+    rerun as ``st.cache_data`` would."""
+    trials = _with_space(cached_trials(data, name), space_text, seed)
+    return fit_surrogate(trials.space, trials, seed=seed)
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def cached_fit(data: bytes, name: str, space_text: str, seed: int) -> dict[str, Any]:
     """Everything that needs the surrogate fitted to the trials, keyed on the file's
     bytes, the space and the seed (so a change of n or of the charts shown refits
     nothing): the recommendation, importance, 1-D partial dependence and convergence."""
     trials = _with_space(cached_trials(data, name), space_text, seed)
-    fit = fit_surrogate(trials.space, trials, seed=seed)
+    fit = cached_surrogate(data, name, space_text, seed)
     return {
         "recommendation": recommend(trials.space, trials, seed=seed),
         "importance": importance(fit),
         "pd1": {n: partial_dependence(fit, [n]) for n in trials.space.names},
         "convergence": convergence(trials.space, trials, seed=seed, max_fits=20),
-        "fit": fit,
     }
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def cached_pd2(data: bytes, name: str, space_text: str, seed: int, x: str,
                y: str) -> pd.DataFrame:
-    fit = cached_fit(data, name, space_text, seed)["fit"]
+    fit = cached_surrogate(data, name, space_text, seed)
     return partial_dependence(fit, [x, y], n_points=20)
 
 
@@ -202,6 +211,10 @@ def trials_view() -> None:
     show_chart(advisor_convergence_chart(fitted["convergence"]))
 
 
+def _study_csv(study: Trials, sugg: pd.DataFrame) -> bytes:
+    return study_csv(study, sugg).encode("utf-8")
+
+
 def _suggestions(study: Trials, sugg: pd.DataFrame) -> None:
     st.subheader("Try next")
     st.caption("The next batch from scikit-optimize's Optimizer, fitted to your scored "
@@ -216,10 +229,10 @@ def _suggestions(study: Trials, sugg: pd.DataFrame) -> None:
         "predicted_sd": st.column_config.NumberColumn("± sd", format="%.3g"),
         "acquisition": st.column_config.NumberColumn("acquisition", format="%.3g")})
     left, right = st.columns(2)
-    left.download_button("Download the study (CSV)", study_csv(study, sugg).encode("utf-8"),
+    left.download_button("Download the study (CSV)", functools.partial(_study_csv, study, sugg),
                          file_name="study.csv", mime="text/csv", key="dl_study_csv",
                          icon=":material/download:", on_click="ignore", width="stretch")
-    right.download_button("Download the study (JSON)", study_json(study, sugg),
+    right.download_button("Download the study (JSON)", functools.partial(study_json, study, sugg),
                           file_name="study.json", mime="application/json",
                           key="dl_study_json", icon=":material/download:",
                           on_click="ignore", width="stretch")
