@@ -447,7 +447,10 @@ class Trace:
 
     def to_markdown(self) -> str:
         """A Markdown report: problem, summary and every event with its alternatives.
-        Every text field is escaped so it renders literally."""
+        Every text field is escaped so it renders literally. A span trace lists its spans
+        nested by depth with timing, kind, status, model, tokens and cost."""
+        if self.is_spans:
+            return _spans_markdown(self)
         stats = self.statistics()
         lines = [
             f"# Reasoning trace: {_md(self.title or self.problem_id)}", "",
@@ -483,7 +486,10 @@ class Trace:
         """A Mermaid flowchart of the causal graph: one node per event (ids ``n0``,
         ``n1``, ... so they are unique whatever the event ids), a solid edge from each
         parent step and a dotted edge from each dependency. Labels are entity-escaped;
-        references to missing events are left out."""
+        references to missing events are left out. Span traces label each node with the
+        span's name, kind and duration and colour it by kind (errors outlined red)."""
+        if self.is_spans:
+            return _spans_mermaid(self)
         index: dict[str, int] = {}
         for i, event in enumerate(self.events):
             index.setdefault(event.id, i)
@@ -507,7 +513,10 @@ class Trace:
     def to_html(self) -> str:
         """A standalone HTML page (inline CSS and SVG, no scripts, no external files) with
         the problem, a confidence sparkline and every event. Every text field passes
-        through ``html.escape``."""
+        through ``html.escape``. A span trace is drawn as a waterfall table: one row per
+        span, indented by depth, with a bar from its start to its end."""
+        if self.is_spans:
+            return _spans_html(self)
         stats = self.statistics()
         e = html.escape
         rows = []
@@ -591,6 +600,161 @@ def _event_dict(e: TraceEvent) -> dict[str, Any]:
         out["span_events"] = [{"name": se.name, "time_ms": se.time_ms,
                                "attributes": se.attributes} for se in e.span_events]
     return out
+
+
+# --- span exports ----------------------------------------------------------------------
+
+_KIND_COLORS: dict[str, str] = {
+    "llm": "#0072B2", "tool": "#E69F00", "retriever": "#009E73", "chain": "#999999",
+    "agent": "#CC79A7", "embedding": "#56B4E9", "reranker": "#F0E442",
+    "guardrail": "#D55E00", "evaluator": "#882255", "span": "#BBBBBB", "event": "#444444",
+}
+_MAX_INDENT = 24
+
+
+def _span_depths(trace: Trace) -> list[int]:
+    try:
+        return [int(d) for d in trace._structure.depths.tolist()]
+    except ValueError:  # parent cycle: show flat
+        return [0] * len(trace.events)
+
+
+def _span_summary(trace: Trace) -> tuple[float, list[str], int, int, float]:
+    starts, finishes = trace.span_times()
+    duration = float(finishes.max() - starts.min()) if trace.events else 0.0
+    models = sorted({e.model for e in trace.events if e.model})
+    table = trace._structure
+    leaf = table.leaf_llm
+    usage = table.usage
+    return (duration, models, int(usage[leaf, 0].sum()), int(usage[leaf, 1].sum()),
+            float(usage[leaf, 2].sum()))
+
+
+def _usage_text(e: TraceEvent) -> str:
+    parts = []
+    if e.model:
+        parts.append(f"model {e.model}")
+    if e.input_tokens is not None or e.output_tokens is not None:
+        parts.append(f"{e.input_tokens or 0} in / {e.output_tokens or 0} out tokens")
+    if e.cost_usd is not None:
+        parts.append(f"${e.cost_usd:.6f}")
+    return ", ".join(parts)
+
+
+def _spans_markdown(trace: Trace) -> str:
+    duration, models, tokens_in, tokens_out, cost = _span_summary(trace)
+    starts, finishes = trace.span_times()
+    lines = [f"# Trace: {_md(trace.title or trace.problem_id)}", "",
+             f"**Format:** {_md(trace.source_format)} · **trace id:** {_md(trace.trace_id)} · "
+             f"{len(trace.events)} spans · {duration:.1f} ms", "",
+             f"**Models:** {_md(', '.join(models) or 'none')} · {tokens_in} input and "
+             f"{tokens_out} output tokens (leaf LLM spans) · ${cost:.6f}", ""]
+    for note in trace.notes:
+        lines.append(f"> Note: {_md(note)}")
+    if trace.notes:
+        lines.append("")
+    for e, depth, start, finish in zip(trace.events, _span_depths(trace), starts, finishes,
+                                       strict=True):
+        pad = "  " * min(depth, _MAX_INDENT)
+        usage = _usage_text(e)
+        state = "open" if e.is_open else e.status
+        lines.append(f"{pad}- **{_md(e.name or e.decision)}** ({_md(e.kind)}, {_md(state)}) "
+                     f"{start:.1f}-{finish:.1f} ms, {finish - start:.1f} ms"
+                     + (f"; {_md(usage)}" if usage else "") + f" · id {_md(e.id)}")
+        if e.status_message:
+            lines.append(f"{pad}  - status: {_md(_short(e.status_message, 300))}")
+        if e.input_text:
+            lines.append(f"{pad}  - input: {_md(_short(e.input_text, 300))}")
+        if e.output_text:
+            lines.append(f"{pad}  - output: {_md(_short(e.output_text, 300))}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _spans_mermaid(trace: Trace) -> str:
+    index: dict[str, int] = {}
+    for i, event in enumerate(trace.events):
+        index.setdefault(event.id, i)
+    starts, finishes = trace.span_times()
+    lines = ["flowchart TD"]
+    for i, event in enumerate(trace.events):
+        label = (_mermaid_text(_short(event.name or event.decision, 60)) + "<br/>"
+                 + _mermaid_text(f"{event.kind} · {finishes[i] - starts[i]:.1f} ms"))
+        css = "k_error" if event.status == "error" else _kind_class(event.kind)
+        lines.append(f'    n{i}["{label}"]:::{css}')
+    for i, event in enumerate(trace.events):
+        if event.parent_id in index and index[event.parent_id] != i:
+            lines.append(f"    n{index[event.parent_id]} --> n{i}")
+        for dep in dict.fromkeys(event.depends_on):
+            if dep in index and dep != event.parent_id and index[dep] != i:
+                lines.append(f"    n{index[dep]} -.-> n{i}")
+    for kind, colour in _KIND_COLORS.items():
+        lines.append(f"    classDef {_kind_class(kind)} fill:{colour},stroke:#333,color:#000")
+    lines.append("    classDef k_other fill:#DDDDDD,stroke:#333,color:#000")
+    lines.append("    classDef k_error fill:#FFDDDD,stroke:#D00,stroke-width:3px,color:#000")
+    return "\n".join(lines) + "\n"
+
+
+def _kind_class(kind: str) -> str:
+    return f"k_{kind}" if kind in _KIND_COLORS else "k_other"
+
+
+def _spans_html(trace: Trace) -> str:
+    e = html.escape
+    duration, models, tokens_in, tokens_out, cost = _span_summary(trace)
+    starts, finishes = trace.span_times()
+    t0 = float(starts.min()) if trace.events else 0.0
+    scale = 100.0 / duration if duration > 0 else 0.0
+    rows = []
+    for ev, depth, start, finish in zip(trace.events, _span_depths(trace), starts, finishes,
+                                        strict=True):
+        left = (start - t0) * scale
+        width = max((finish - start) * scale, 0.3)
+        colour = _KIND_COLORS.get(ev.kind, "#DDDDDD")
+        texts = "".join(
+            f"<details><summary>{label}</summary><pre>{e(value)}</pre></details>"
+            for label, value in (("status message", ev.status_message),
+                                 ("input", ev.input_text), ("output", ev.output_text))
+            if value)
+        if ev.attributes:
+            texts += ("<details><summary>attributes</summary><pre>"
+                      + e(json.dumps(ev.attributes, indent=1, ensure_ascii=False,
+                                     default=str)) + "</pre></details>")
+        if ev.span_events:
+            texts += ("<details><summary>events</summary><ul>" + "".join(
+                f"<li>{se.time_ms:.1f} ms: {e(se.name)}</li>" for se in ev.span_events)
+                + "</ul></details>")
+        state = "open" if ev.is_open else ev.status
+        rows.append(
+            f"<tr class=\"{'err' if ev.status == 'error' else ''}\">"
+            f"<td style=\"padding-left:{0.4 + 0.8 * min(depth, _MAX_INDENT):.1f}rem\">"
+            f"<b>{e(ev.name or ev.decision)}</b><br><span class=id>{e(ev.id)}</span>{texts}"
+            f"</td><td>{e(ev.kind)}</td><td>{e(state)}</td>"
+            f"<td class=num>{start:.1f}</td><td class=num>{finish - start:.1f}</td>"
+            f"<td>{e(_usage_text(ev))}</td><td class=wf><div style=\"margin-left:"
+            f"{left:.2f}%;width:{min(width, 100.0 - left + 0.3):.2f}%;background:{colour}\">"
+            "</div></td></tr>")
+    notes = "".join(f"<li>{e(note)}</li>" for note in trace.notes)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>Trace: {e(trace.title or trace.problem_id)}</title><style>"
+        "body{font-family:system-ui,sans-serif;margin:1.5rem;line-height:1.4;color:#111;"
+        "background:#fff}table{border-collapse:collapse;width:100%}td,th{border-bottom:"
+        "1px solid #ddd;padding:.3rem;vertical-align:top;text-align:left}.num{text-align:"
+        "right;font-variant-numeric:tabular-nums}.id{color:#666;font-size:.8em}"
+        ".wf{width:30%;min-width:8rem}.wf div{height:.8rem;border-radius:2px}"
+        ".err td:first-child{border-left:4px solid #D00}pre{white-space:pre-wrap;"
+        "max-height:20rem;overflow:auto}@media (prefers-color-scheme:dark){body{color:#eee;"
+        "background:#111}td,th{border-color:#333}.id{color:#aaa}}</style></head><body>"
+        f"<h1>Trace: {e(trace.title or trace.problem_id)}</h1>"
+        f"<p>Format {e(trace.source_format)} &middot; trace id {e(trace.trace_id)} &middot; "
+        f"{len(trace.events)} spans &middot; {duration:.1f} ms &middot; models "
+        f"{e(', '.join(models) or 'none')} &middot; {tokens_in} input and {tokens_out} "
+        f"output tokens (leaf LLM spans) &middot; ${cost:.6f}</p>"
+        + (f"<ul>{notes}</ul>" if notes else "")
+        + "<table><thead><tr><th>span</th><th>kind</th><th>status</th><th>start (ms)</th>"
+        "<th>duration (ms)</th><th>model, tokens, cost</th><th>waterfall</th></tr></thead>"
+        "<tbody>" + "".join(rows) + "</tbody></table></body></html>\n")
 
 
 # --- text helpers ------------------------------------------------------------------------
