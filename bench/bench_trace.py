@@ -69,7 +69,34 @@ def rows() -> list[Row]:
 
     out.append(Row("trace", "rollup + critical_path, 100,000 spans (cold trace)",
                    median_seconds(analyse, repeat=5), "s", 0.3))
+    out.append(span_page_rerun(2_000))
     return out
+
+
+def span_page_rerun(n: int, reruns: int = 9) -> Row:
+    """Median page rerun after a span filter change (the kind filter toggled) with an
+    uploaded ``n``-span trace in our JSON, measured through AppTest like bench_pages."""
+    import statistics
+    import time
+
+    data = span_trace(n, seed=1).to_json().encode()
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "pages" / "4_Causal_Trace.py"
+    at = AppTest.from_file(str(page), default_timeout=120)
+    at.query_params["speed"] = "Instant"
+    at.run()
+    at.radio(key="src").set_value("Upload a trace").run()
+    at.file_uploader(key="upload").set_value(("bench.json", data, "application/json")).run()
+    times = []
+    for i in range(reruns):
+        at.multiselect(key="skinds").set_value(["llm", "tool"] if i % 2 else ["llm"])
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+    failed = " (exception on page)" if at.exception else ""
+    return Row("trace", f"span page rerun after a kind-filter change, {n:,}-span upload"
+               + failed, statistics.median(times), "s", 0.100)
 
 
 def change_widget(at: AppTest, i: int) -> None:

@@ -52,8 +52,10 @@ def read_any_trace_upload(data: bytes, name: str = "upload") -> TraceUpload:
     return TraceUpload(tuple(traces), fmt)
 
 
-@st.cache_data(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)
 def cached_trace_upload(digest: str, data: bytes, name: str) -> TraceUpload:
-    """:func:`read_any_trace_upload`, once per file content (``digest`` its SHA-256)."""
+    """:func:`read_any_trace_upload`, once per file content (``digest`` its SHA-256).
+    Kept as a shared resource, not copied per rerun: traces are immutable, and the
+    arrays they build on first use (tree, times, usage) then survive reruns."""
     del digest  # part of the cache key only
     return read_any_trace_upload(data, name)

@@ -66,6 +66,12 @@ def waterfall_view(trace_key: str, _trace: Trace, filters_: SpanFilters, page: i
     return vega_spec(waterfall_chart(rows, marks, chosen=chosen)), total, int(mask.sum())
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def breakdown_view(trace_key: str, _trace: Trace, by: str) -> pd.DataFrame:
+    """:func:`breakdown` of the trace on screen. Keyed by ``trace_key``."""
+    return breakdown(_trace, by)
+
+
 def read_summary(name: str, fmt: str, traces: tuple[Trace, ...]) -> Trace:
     """Say what the file held and let the user pick one of several traces."""
     chosen = traces[0]
@@ -84,7 +90,7 @@ def read_summary(name: str, fmt: str, traces: tuple[Trace, ...]) -> Trace:
     return chosen
 
 
-def span_summary(trace: Trace) -> None:
+def span_summary(key: str, trace: Trace) -> None:
     """Root, duration, spans, errors, tokens and cost of the trace."""
     if trace.question:
         st.markdown(f"**Root span:** {_e(trace.question)}")
@@ -93,7 +99,7 @@ def span_summary(trace: Trace) -> None:
     starts, finishes = trace.span_times()
     n = len(trace.events)
     duration = float(finishes.max() - starts.min()) if n else 0.0
-    table = breakdown(trace, "kind")
+    table = breakdown_view(key, trace, "kind")
     errors = int(table["errors"].sum()) if n else 0
     cols = st.columns(4)
     with cols[0]:
@@ -239,7 +245,7 @@ def details(trace: Trace, span_id: str) -> None:
                     hide_index=True, width="stretch")
 
 
-def breakdowns(trace: Trace) -> None:
+def breakdowns(key: str, trace: Trace) -> None:
     """Time, tokens and cost per kind and per model, from the roll-up."""
     st.subheader("Where the time, tokens and cost went")
     st.caption("**Self time** is the time a span spent itself, not inside its children, "
@@ -247,7 +253,7 @@ def breakdowns(trace: Trace) -> None:
                "Tokens and cost come from the leaf LLM spans only, for the same reason.")
     by = st.radio("Group by", ["kind", "model", "name"], key="sby", horizontal=True,
                   help="Sum over span kinds, over the models of LLM spans, or over names.")
-    table = breakdown(trace, str(by or "kind"))
+    table = breakdown_view(key, trace, str(by or "kind"))
     if table.empty:
         st.info("The trace has no spans.")
         return
@@ -307,10 +313,10 @@ def second_trace() -> tuple[str | None, Trace | None]:
 
 def span_page(key: str, trace: Trace, files: dict[str, str]) -> None:
     """The views of an imported span trace."""
-    span_summary(trace)
+    span_summary(key, trace)
     filters_ = span_filters(trace)
     waterfall(key, trace, filters_)
-    breakdowns(trace)
+    breakdowns(key, trace)
     comparison(trace, *reversed(second_trace()))
     span_downloads(key, trace, files, filtered_table(trace, filters_))
 
@@ -331,7 +337,8 @@ def export_buttons(trace: Trace, files: dict[str, str]) -> str:
     specs = [("json", "JSON", "application/json"), ("md", "Markdown", "text/markdown"),
              ("mmd", "Mermaid", "text/plain"), ("html", "HTML page", "text/html")]
     for col, (ext, label, mime) in zip(cols, specs, strict=True):
-        col.download_button(f"Trace ({label})", files[ext], file_name=f"{name}.{ext}",
+        col.download_button(f"Trace ({label})", partial(files.__getitem__, ext),
+                            file_name=f"{name}.{ext}",
                             mime=mime, key=f"dl_{ext}", icon=":material/download:",
                             on_click="ignore", width="stretch")
     return name
