@@ -191,7 +191,8 @@ def waterfall(key: str, trace: Trace, filters_: SpanFilters) -> None:
     if path:
         st.caption("Critical path, root to leaf: " + " → ".join(
             _e(labels.get(s, s).split(" (")[0]) for s in dict.fromkeys(
-                section.span_id for section in path)))
+                section.span_id for section in path
+                if section.end_ms > section.start_ms)))
 
 
 def details(trace: Trace, span_id: str) -> None:
