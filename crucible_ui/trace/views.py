@@ -72,6 +72,26 @@ def breakdown_view(trace_key: str, _trace: Trace, by: str) -> pd.DataFrame:
     return breakdown(_trace, by)
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def breakdown_spec(trace_key: str, _trace: Trace, by: str) -> dict[str, Any]:
+    """The breakdown chart's spec (30 largest groups). Keyed by ``trace_key``."""
+    return vega_spec(breakdown_chart(breakdown(_trace, by).head(30), by))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def trace_facts(trace_key: str, _trace: Trace) -> tuple[list[str], int]:
+    """The span kinds present (in :data:`SPAN_KINDS` order) and the deepest level."""
+    kinds = {e.kind for e in _trace.events}
+    deepest = int(span_tree(_trace).depths.max()) if _trace.events else 0
+    return [k for k in SPAN_KINDS if k in kinds], deepest
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def details_view(trace_key: str, _trace: Trace, span_id: str) -> dict[str, Any]:
+    """:func:`span_details` of one span. Keyed by ``trace_key`` and the span id."""
+    return span_details(_trace, span_id)
+
+
 def read_summary(name: str, fmt: str, traces: tuple[Trace, ...]) -> Trace:
     """Say what the file held and let the user pick one of several traces."""
     chosen = traces[0]
@@ -116,7 +136,7 @@ def span_summary(key: str, trace: Trace) -> None:
         metric_card("Errors", f"{errors:,}", help="Spans whose status is error.")
 
 
-def span_filters(trace: Trace) -> SpanFilters:
+def span_filters(key: str, trace: Trace) -> SpanFilters:
     """Search text, kinds, statuses, minimum duration and depth limit."""
     st.subheader("Search and filter")
     left, right = st.columns(2)
@@ -125,7 +145,7 @@ def span_filters(trace: Trace) -> SpanFilters:
                            help="Every word must appear (any case) in the span's name, "
                                 "id, model, input or output text, attribute keys or "
                                 "values, or its events' names.")
-    present = [k for k in SPAN_KINDS if any(e.kind == k for e in trace.events)]
+    present, deepest = trace_facts(key, trace)
     kinds = right.multiselect("Kinds", present, default=present, key="skinds",
                               help="Show only spans of these kinds.")
     left, mid, right = st.columns(3)
@@ -134,7 +154,6 @@ def span_filters(trace: Trace) -> SpanFilters:
     min_ms = mid.number_input("Shortest duration (ms)", min_value=0.0, value=0.0,
                               step=10.0, key="smin",
                               help="Hide spans shorter than this.")
-    deepest = int(span_tree(trace).depths.max()) if trace.events else 0
     depth = right.number_input("Deepest level shown", min_value=0, max_value=max(deepest, 0),
                                value=min(deepest, 8), step=1, key="sdepth",
                                help="Collapse everything below this nesting level "
@@ -186,7 +205,7 @@ def waterfall(key: str, trace: Trace, filters_: SpanFilters) -> None:
     picked = st.selectbox("Span", ids, key=SPAN_KEY, format_func=partial(_label_of, labels),
                           help="Click a bar on the waterfall, or pick the span here.")
     if picked:
-        details(trace, picked)
+        details(key, trace, picked)
     path = critical_path(trace)
     if path:
         st.caption("Critical path, root to leaf: " + " → ".join(
@@ -195,9 +214,9 @@ def waterfall(key: str, trace: Trace, filters_: SpanFilters) -> None:
                 if section.end_ms > section.start_ms)))
 
 
-def details(trace: Trace, span_id: str) -> None:
+def details(key: str, trace: Trace, span_id: str) -> None:
     """Timing, model, tokens, cost, status, texts, attributes and events of one span."""
-    info = span_details(trace, span_id)
+    info = details_view(key, trace, span_id)
     event = trace.event(span_id)
     with st.container(border=True, key="span_detail"):
         st.markdown(f"#### {_e(info['name'])}")
@@ -258,7 +277,7 @@ def breakdowns(key: str, trace: Trace) -> None:
     if table.empty:
         st.info("The trace has no spans.")
         return
-    st.vega_lite_chart(vega_spec(breakdown_chart(table.head(30), str(by))), width="stretch")
+    st.vega_lite_chart(breakdown_spec(key, trace, str(by)), width="stretch")
     st.dataframe(table.rename(columns={"key": str(by), "self_ms": "self time (ms)",
                                        "total_ms": "summed durations (ms)",
                                        "cost_usd": "cost (USD)"}),
@@ -278,8 +297,10 @@ def comparison(trace: Trace, other: Trace | None, other_name: str | None) -> Non
     st.dataframe(result.table, hide_index=True, width="stretch")
 
 
-def filtered_table(trace: Trace, filters_: SpanFilters) -> pd.DataFrame:
-    """The matching spans as a table (for the download)."""
+@st.cache_data(max_entries=32, show_spinner=False)
+def filtered_table(trace_key: str, _trace: Trace, filters_: SpanFilters) -> pd.DataFrame:
+    """The matching spans as a table (for the download). Keyed by ``trace_key``."""
+    trace = _trace
     text, kinds, statuses, min_ms, _ = filters_
     mask = filter_spans(trace, text or None, kinds, statuses, min_ms or None)
     starts, finishes = trace.span_times()
@@ -315,11 +336,11 @@ def second_trace() -> tuple[str | None, Trace | None]:
 def span_page(key: str, trace: Trace, files: dict[str, str]) -> None:
     """The views of an imported span trace."""
     span_summary(key, trace)
-    filters_ = span_filters(trace)
+    filters_ = span_filters(key, trace)
     waterfall(key, trace, filters_)
     breakdowns(key, trace)
     comparison(trace, *reversed(second_trace()))
-    span_downloads(key, trace, files, filtered_table(trace, filters_))
+    span_downloads(key, trace, files, filtered_table(key, trace, filters_))
 
 
 def span_downloads(key: str, trace: Trace, files: dict[str, str],
