@@ -68,3 +68,15 @@ def test_filters_and_a_second_trace_compare() -> None:
         (second.name, second.read_bytes(), "application/json")).run()
     assert_clean(at)
     assert "only in a" in _text(at)
+
+
+def test_a_file_with_several_traces_lets_the_user_pick_one() -> None:
+    path = next(p for p in FIXTURES if p.suffix == ".jsonl")
+    traces = read_traces(path)
+    assert len(traces) >= 2
+    at = _upload(open_page(PAGE, query=INSTANT), path.name, path.read_bytes())
+    at.selectbox(key="trace_pick").set_value(1).run()
+    assert_clean(at)
+    spans = next(m.value for m in at.metric if m.label == "Spans")
+    assert spans == f"{len(traces[1].events):,}"
+    assert at.selectbox(key="span").options[0].endswith(f"{traces[1].events[0].id})")
