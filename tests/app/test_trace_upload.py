@@ -80,3 +80,18 @@ def test_a_file_with_several_traces_lets_the_user_pick_one() -> None:
     spans = next(m.value for m in at.metric if m.label == "Spans")
     assert spans == f"{len(traces[1].events):,}"
     assert at.selectbox(key="span").options[0].endswith(f"{traces[1].events[0].id})")
+
+
+@pytest.mark.parametrize("name", ["agent-prism-smol_deep_research_agent.json",
+                                  "langfuse-vercel-aisdk-2025-11-17.trace.json",
+                                  "agentevals-tempo_export_with_batches.json"])
+def test_real_exports_upload_and_draw(name: str) -> None:
+    from tests.shared_fixtures import shared_fixture
+
+    path = shared_fixture("traces", name)
+    trace = read_traces(path)[0]
+    at = _upload(open_page(PAGE, query=INSTANT), path.name, path.read_bytes())
+    assert_clean(at)
+    assert not at.error
+    spans = next(m.value for m in at.metric if m.label == "Spans")
+    assert spans == f"{len(trace.events):,}"
