@@ -19,7 +19,7 @@ PAGE_ROWS = 100
 #: Colour-blind-safe palette (Okabe-Ito, then greys) per span kind.
 KIND_COLORS: dict[str, str] = dict(zip(SPAN_KINDS, [
     "#0072B2", "#E69F00", "#009E73", "#999999", "#CC79A7", "#56B4E9", "#F0E442",
-    "#D55E00", "#882255", "#666666", "#000000"], strict=False))
+    "#D55E00", "#882255", "#8C8C8C", "#7F7F7F"], strict=False))
 ROW_COLUMNS = ["row", "label", "id", "name", "kind", "status", "start_ms", "finish_ms",
                "bar_end_ms", "duration_ms", "depth", "error", "critical", "open", "model"]
 MARK_COLUMNS = ["label", "id", "name", "time_ms", "kind", "parent"]
@@ -116,7 +116,7 @@ def waterfall_chart(rows: pd.DataFrame, marks: pd.DataFrame, *, chosen: str | No
         x=alt.X("start_ms:Q", title="time since the trace started (ms)",
                 scale=alt.Scale(zero=False, nice=False)),
         x2="bar_end_ms:Q", y=y, color=color,
-        stroke=alt.value("#222222"),
+        stroke=alt.value("#7f7f7f"),
         strokeWidth=alt.StrokeWidth("outline:Q", scale=None, legend=None),
         opacity=alt.condition("datum.critical", alt.value(1.0), alt.value(0.55)),
         tooltip=tooltip,
@@ -127,12 +127,13 @@ def waterfall_chart(rows: pd.DataFrame, marks: pd.DataFrame, *, chosen: str | No
     layers: list[alt.Chart] = [bars, errors]
     if len(marks):
         layers.append(alt.Chart(marks).mark_point(
-            shape="diamond", size=80, filled=True, color="#111111", opacity=0.85).encode(
+            shape="diamond", size=90, filled=True, color="#7f7f7f", opacity=1,
+            stroke="#ffffff", strokeWidth=0.8).encode(
             x="time_ms:Q", y=alt.Y("label:N", sort=sort),
             tooltip=[alt.Tooltip("name:N", title="event"),
                      alt.Tooltip("time_ms:Q", title="time (ms)", format=",.1f")]))
     return fit_width(alt.layer(*layers).properties(
-        title=fit_title("Waterfall", "(click a bar for its details; dark outline: "
+        title=fit_title("Waterfall", "(click a bar for its details; outlined, solid: "
                                      "critical path; red cross: error)"),
         height=alt.Step(row_height)))
 
