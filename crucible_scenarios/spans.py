@@ -79,10 +79,15 @@ def _compute_structure(trace: Trace) -> _Structure:
     events = trace.events
     n = len(events)
     ids = [e.id for e in events]
-    position = dict(zip(reversed(ids), range(n - 1, -1, -1), strict=True))
-    get = position.get
-    parent = np.array([-1 if e.parent_id is None else get(e.parent_id, -1) for e in events],
-                      dtype=np.int64)
+    index = pd.Index(ids, dtype=object)
+    if index.is_unique:  # a C hash lookup of every parent id among the ids
+        parent = index.get_indexer(pd.Index([e.parent_id for e in events], dtype=object)
+                                   ).astype(np.int64)
+    else:  # a repeated id: the first event with it is the parent
+        position = dict(zip(reversed(ids), range(n - 1, -1, -1), strict=True))
+        get = position.get
+        parent = np.array([-1 if e.parent_id is None else get(e.parent_id, -1)
+                           for e in events], dtype=np.int64)
     depths = _depths(parent)
     levels = _levels(depths)
     usage = _own_usage(trace)
@@ -320,8 +325,8 @@ def rollup(trace: Trace) -> pd.DataFrame:
     sums = _subtree_sum(usage, parent, levels) if n else usage
     frame = pd.DataFrame({
         "span_id": pd.Series(ids, dtype=object),
-        "parent_id": pd.Series([ids[p] if p >= 0 else None for p in parent.tolist()],
-                               dtype=object),
+        "parent_id": pd.Series(np.where(parent >= 0, np.array(ids, dtype=object)[parent],
+                                        None), dtype=object),
         "self_ms": np.maximum(total - covered, 0.0),
         "total_ms": total,
         "input_tokens": pd.array(np.where(sums[:, 3] > 0, sums[:, 0], np.nan),
