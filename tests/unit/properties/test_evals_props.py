@@ -226,6 +226,8 @@ def test_binary_runs_carry_the_exact_mcnemar_test(a: list[int], data: st.DataObj
         int(np.sum(x & y)), a_only, b_only, int(np.sum(~x & ~y)))
     reference = sps.binomtest(b_only, a_only + b_only, 0.5).pvalue
     assert m.p_value == pytest.approx(reference, rel=1e-9, abs=1e-12)
+    assert m.p_value == stats.mcnemar_exact({"both": m.both, "a_only": m.a_only,
+                                             "b_only": m.b_only, "neither": m.neither})
 
 
 @exercises(stats.mcnemar_exact)
