@@ -7,6 +7,7 @@ item id, and invalid inputs raising ValueError naming the argument."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -135,7 +136,7 @@ def test_mean_with_se_averages_epochs_within_items(per_item: list[list[float]]) 
     total = float(np.var(flat))
     within = float(np.mean([np.var(epochs) for epochs in per_item]))
     assert e.within_share == pytest.approx(within / total if total > 0 else 0.0, abs=1e-9)
-    assert 0.0 <= e.within_share <= 1.0 + 1e-12
+    assert e.within_share is not None and 0.0 <= e.within_share <= 1.0 + 1e-12
 
 
 @exercises(evals.mean_with_se)
@@ -364,8 +365,8 @@ def test_variance_components_split_the_variance_of_the_differences(seed: int, n:
 def test_questions_needed_is_miller_eq9_and_inverts(delta: float, omega2: float, sigma: float,
                                                     k: int, alpha: float, power: float,
                                                     factor: float) -> None:
-    kw = {"omega2": omega2, "sigma2": (sigma, sigma), "k": (k, k), "alpha": alpha,
-          "power": power}
+    kw: dict[str, Any] = {"omega2": omega2, "sigma2": (sigma, sigma), "k": (k, k),
+                          "alpha": alpha, "power": power}
     n = evals.questions_needed(delta, **kw)
     zsum = sps.norm.ppf(1 - alpha / 2) + sps.norm.ppf(power)
     exact = zsum ** 2 * (omega2 + 2 * sigma / k) / delta ** 2
