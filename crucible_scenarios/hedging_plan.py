@@ -286,9 +286,11 @@ def independence_check(latencies_ms_in_time_order: Sequence[float] | np.ndarray,
     alpha = require_float("alpha", alpha, low=0.0, high=0.5, low_open=True)
     n = int(values.size)
     positive = values[values > 0]
-    floor = float(positive.min()) / 2 if positive.size else 1.0
+    # Zero latencies (clock resolution) sit at half the smallest positive one; a floor of
+    # at least the smallest normal float keeps the logarithm finite for subnormal input.
+    floor = max(float(positive.min()) / 2, float(np.finfo(float).tiny)) if positive.size else 1.0
     logs = np.log(np.maximum(values, floor))
-    if np.ptp(logs) == 0:
+    if not np.ptp(logs) > 0 or np.var(logs) == 0:
         return IndependenceCheck(n, 0.0, (math.nan, math.nan), 1.0, 1.0, 1.0,
                                  float(values[0]), alpha, True)
     r, confint = acf(logs, nlags=1, alpha=alpha, result_object=False)
