@@ -40,11 +40,11 @@ def _lines(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
 
 
-def test_formats_named() -> None:
+def test_formats_named(helm_run: Path) -> None:
     assert len(set(FORMATS)) == len(FORMATS) >= 6
     for path, fmt in [(MC, LM_EVAL), (FIX / "tiny_two_epochs.eval", INSPECT_EVAL),
                       (FIX / "tiny_inspect_two_scorers.json", INSPECT_JSON),
-                      (FIX / "helm_tiny_run" / "per_instance_stats.json", HELM),
+                      (helm_run / "per_instance_stats.json", HELM),
                       (FIX / "tiny_match_record.jsonl", OPENAI_EVALS),
                       (FIX / "tiny_single_run.csv", CSV)]:
         assert detect_format(path.read_bytes(), path.name) == fmt
@@ -251,8 +251,8 @@ def test_inspect_json_wrong_type() -> None:
 
 # ------------------------------------------------------------------ HELM
 
-def test_helm_run_folder() -> None:
-    folder = FIX / "helm_tiny_run"
+def test_helm_run_folder(helm_run: Path) -> None:
+    folder = helm_run
     log = read_eval_log(folder)
     assert (log.model, log.task) == ("mock/tiny-7b", "tinyqa:subject=all,method="
                                      "multiple_choice_joint")
@@ -266,15 +266,15 @@ def test_helm_run_folder() -> None:
     assert read_eval_log(folder, metric="quasi_exact_match").items["score"].sum() == 5
 
 
-def test_helm_zip_of_run_folder() -> None:
-    folder = FIX / "helm_tiny_run"
+def test_helm_zip_of_run_folder(helm_run: Path) -> None:
+    folder = helm_run
     data = _eval_zip({f"run/{p.name}": p.read_bytes() for p in folder.iterdir()})
     log = read_eval_log(data)
     assert log.format == HELM and log.model == "mock/tiny-7b" and log.stored is not None
 
 
-def test_helm_files_uploaded_together() -> None:
-    folder = FIX / "helm_tiny_run"
+def test_helm_files_uploaded_together(helm_run: Path) -> None:
+    folder = helm_run
     uploads = []
     for p in sorted(folder.iterdir()):
         buffer = io.BytesIO(p.read_bytes())
@@ -364,8 +364,8 @@ def test_cross_check_notes() -> None:
     assert any("differs" in n for n in log.notes)
 
 
-def test_read_eval_logs_folders() -> None:
-    helm, mc = read_eval_logs([FIX / "helm_tiny_run", MC])
+def test_read_eval_logs_folders(helm_run: Path) -> None:
+    helm, mc = read_eval_logs([helm_run, MC])
     assert helm.format == HELM and helm.model == "mock/tiny-7b"
     assert mc.stored is not None and mc.model == "tiny/model-1b"
 

@@ -113,7 +113,7 @@ def test_duplicate_ids_across_formats() -> None:
     match_lines = [x for x in record if '"type": "match"' in x]
     with pytest.raises(DuplicateIdError, match="appears twice"):
         read_eval_log("\n".join([*record, match_lines[0]]).encode())
-    per = json.loads((FIX / "helm_tiny_run" / "per_instance_stats.json").read_text())
+    per = json.loads((FIX / "helm_tiny_run" / "tiny_helm_per_instance_stats.json").read_text())
     with pytest.raises(DuplicateIdError, match="id100"):
         read_eval_log(json.dumps([*per, per[0]]).encode())
 

@@ -1,0 +1,23 @@
+"""Fixtures shared by the reader tests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+HELM_TINY = Path(__file__).resolve().parents[2] / "fixtures" / "evals" / "helm_tiny_run"
+#: The project's tiny HELM run is stored under its own names; a HELM run folder needs
+#: these exact file names, so each test gets a folder laid out as HELM writes it.
+HELM_FILES = ("per_instance_stats.json", "run_spec.json", "scenario_state.json", "stats.json")
+
+
+@pytest.fixture
+def helm_run(tmp_path: Path) -> Path:
+    """A HELM run folder (HELM's file names) holding the project's tiny run."""
+    folder = tmp_path / "helm_tiny_run"
+    folder.mkdir()
+    for name in HELM_FILES:
+        shutil.copyfile(HELM_TINY / f"tiny_helm_{name}", folder / name)
+    return folder
