@@ -33,7 +33,7 @@ test-fast: $(STAMP_TEST)
 	$(BIN)/python -m pytest -n $(WORKERS) tests/unit tests/app
 
 fuzz: $(STAMP_TEST)
-	CRUCIBLE_FUZZ_COMBOS=200 CRUCIBLE_STATE_RERUNS=500 $(BIN)/python -m pytest -n $(WORKERS) \
+	CRUCIBLE_FUZZ_COMBOS=150 CRUCIBLE_STATE_RERUNS=500 $(BIN)/python -m pytest -n $(WORKERS) \
 		tests/app/test_fuzz.py tests/app/test_session_state.py -k "not each_extreme"
 
 bench: $(STAMP_TEST)

@@ -1,6 +1,6 @@
 """Every page, every control at each extreme and in seeded random combinations: no
 exception, no page-guard error. The number of random combinations per page is
-CRUCIBLE_FUZZ_COMBOS: 30 in the everyday suite, 200 with ``make fuzz``."""
+CRUCIBLE_FUZZ_COMBOS: 30 in the everyday suite, 150 with ``make fuzz``."""
 
 from __future__ import annotations
 
