@@ -204,8 +204,11 @@ def show_result(result: LogsResult) -> None:
     else:
         st.caption("Enter prices above (and upload logs that record token counts) to set "
                    "accuracy against cost.")
-    shown = table[["label", "accuracy", "ci_low", "ci_high", "abstention_rate",
-                   "mean_cost_usd"]]
+    columns = ["label", "accuracy", "ci_low", "ci_high", "abstention_rate"]
+    # A cost column of blanks says nothing; it appears once prices and tokens give one.
+    if np.isfinite(table["mean_cost_usd"].to_numpy(float)).any():
+        columns.append("mean_cost_usd")
+    shown = table[columns]
     st.dataframe(shown, hide_index=True, width="stretch", column_config={
         "label": "strategy",
         "accuracy": st.column_config.NumberColumn("accuracy", format="percent"),
