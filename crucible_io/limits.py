@@ -10,12 +10,15 @@ count and the total uncompressed size. Every failure is a :class:`ReadError` (a
 
 from __future__ import annotations
 
+import gc
 import io
 import json
+import math
 import os
 import posixpath
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -316,3 +319,34 @@ def require_list(value: object, *, file: str, field: str, line: int | None = Non
         raise SchemaError(f"expected an array, got {type(value).__name__}", file=file,
                           line=line, member=member, field=field)
     return value
+
+
+def finite_number(value: object, *, bools: bool = True) -> float | None:
+    """A finite float from a JSON number or a numeric string (exports store numbers as
+    strings), else None. ``bools`` says whether true/false count as 1/0."""
+    if isinstance(value, bool):
+        return float(value) if bools else None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a large file's JSON objects are built.
+    Parsed JSON holds no reference cycles, so reference counting frees it all; the
+    collector's passes over millions of new objects would cost as much as the parse."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()

@@ -32,7 +32,6 @@ from __future__ import annotations
 import base64
 import binascii
 import calendar
-import gc
 import json
 import re
 from collections import Counter
@@ -49,6 +48,8 @@ from crucible_io.limits import (
     TooLargeError,
     UnknownFormatError,
     decode_text,
+    finite_number,
+    gc_paused,
     iter_json_lines,
     load_source,
     looks_like_json_lines,
@@ -221,18 +222,7 @@ def _int_or_none(value: object) -> int | None:
 
 
 def _float_or_none(value: object) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        f = float(value)
-    elif isinstance(value, str):
-        try:
-            f = float(value.strip())
-        except ValueError:
-            return None
-    else:
-        return None
-    return f if f == f and abs(f) != float("inf") else None
+    return finite_number(value, bools=False)
 
 
 def _obj(value: Any) -> dict[str, Any]:
@@ -1561,13 +1551,8 @@ def read_traces(source: Source, *, fmt: str | None = None, name: str | None = No
     if fmt is not None and fmt not in TRACE_FORMATS:
         raise UnknownFormatError(f"unknown trace format {fmt!r}; use one of "
                                  f"{', '.join(TRACE_FORMATS)}", file=file)
-    collecting = gc.isenabled()
-    gc.disable()  # a large file allocates millions of small objects, none cyclic
-    try:
+    with gc_paused():  # a large file allocates millions of small objects, none cyclic
         return _read_text(text, file, fmt)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _read_text(text: str, file: str, fmt: str | None) -> list[Trace]:
