@@ -28,6 +28,7 @@ hold.
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import os
@@ -52,8 +53,6 @@ from crucible_io.limits import (
     Source,
     UnknownFormatError,
     decode_text,
-    finite_number,
-    gc_paused,
     is_zip,
     load_source,
     parse_json,
@@ -132,7 +131,18 @@ def _choose(wanted: str | None, offered: list[str], *, kind: str, file: str,
 
 def _number(value: Any) -> float | None:
     """A finite float from a JSON number, bool or numeric string, else None."""
-    return finite_number(value)
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float):
+        f = float(value)
+    elif isinstance(value, str):
+        try:
+            f = float(value.strip())
+        except ValueError:
+            return None
+    else:
+        return None
+    return f if math.isfinite(f) else None
 
 
 def choice_probabilities(logliks: list[list[float]]) -> tuple[list[int | None],
@@ -472,13 +482,20 @@ def read_lm_eval_samples(loaded: Loaded, *, metric: str | None = None,
     """
     file = loaded.name
     text = decode_text(loaded.data, file=file)
-    with gc_paused():  # parsing and tabulating build only acyclic JSON objects
+    collecting = gc.isenabled()
+    # parsing and tabulating allocate only acyclic JSON objects, freed by reference
+    # counting: cyclic-GC passes over them would cost as much as the parse itself
+    gc.disable()
+    try:
         if text.lstrip()[:1] == "[":
             records, filters = _parse_lm_array(text, file)
         else:
             records, filters = _parse_lm_lines(text, file)
         return _finish_lm_eval(file, records, filters, metric=metric, filter=filter,
                                model=model, task=task)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _parse_lm_array(text: str, file: str,
