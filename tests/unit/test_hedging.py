@@ -312,7 +312,7 @@ def test_zero_hedges_quantile_is_profile_quantile() -> None:
 
 @pytest.mark.parametrize("q", [0.001, 0.25, 0.5, 0.95, 0.999, 1.0])
 def test_row_quantiles_match_numpy(q: float) -> None:
-    from crucible_scenarios.hedging import _row_quantiles
+    from crucible_scenarios.hedging.simulation import _row_quantiles
 
     rows = np.random.default_rng(2).lognormal(size=(7, 333))
     assert np.allclose(_row_quantiles(rows, q), np.quantile(rows, q, axis=1), rtol=1e-12)

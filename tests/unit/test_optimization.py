@@ -340,3 +340,12 @@ def test_grid_points_match_the_plan_when_integer_levels_merge() -> None:
     assert plan.levels == {"k": 5} and len(points) == plan.size == 5
     assert [p["k"] for p in points] == [1, 2, 3, 4, 6]
     assert len(opt.optimize("grid", space, 6, 0, objective=lambda c: c["k"])) == plan.size
+
+
+def test_bayesian_search_on_categorical_dimensions_only_runs() -> None:
+    # skopt's GP over categorical dimensions alone has no gradients, so its acquisition
+    # must be sampled; L-BFGS-B there is refused by skopt itself.
+    space = opt.SearchSpace(dimensions=(
+        opt.Dimension(name="a", kind="categorical", categories=("0", "00")),))
+    trials = opt.optimize("bayesian", space, 3, 0, acquisition="EI")
+    assert len(trials) == 3 and set(trials["a"]) <= {"0", "00"}

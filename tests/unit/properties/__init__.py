@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: ``"module.function"`` -> names of the property tests that exercise it.
+#: ``"module.function"`` (the module's path below ``crucible_scenarios``, e.g.
+#: ``"hedging.simulation.simulate"``) -> the property tests that exercise it.
 EXERCISED: dict[str, list[Callable[..., Any]]] = {}
 
 
@@ -21,7 +22,7 @@ def exercises(*functions: Callable[..., Any]) -> Callable[[F], F]:
 
     def mark(test: F) -> F:
         for function in functions:
-            module = function.__module__.rsplit(".", 1)[-1]
+            module = function.__module__.removeprefix("crucible_scenarios.")
             EXERCISED.setdefault(f"{module}.{function.__qualname__}", []).append(test)
         return test
 

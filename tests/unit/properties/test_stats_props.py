@@ -22,6 +22,7 @@ from scipy import stats as sps
 
 from crucible_mock import MODELS
 from crucible_scenarios import stats, stats_report
+from crucible_scenarios.stats import reports
 from tests.unit.properties import exercises
 
 FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -487,7 +488,7 @@ def test_compare_many_rejects_bad_arguments(alpha: float, correction: str, bad: 
 #: entity references, GFM tables and strikethrough, HTML) or math ($ in Streamlit/KaTeX).
 MARKDOWN_ACTIVE = set("\\`*_[]<>!&|~$#{}")
 LATEX_SPECIAL = set("\\&%$#_{}~^<>")
-LATEX_LITERALS = sorted(stats_report._LATEX_SPECIAL.items(), key=lambda kv: -len(kv[1]))
+LATEX_LITERALS = sorted(reports._LATEX_SPECIAL.items(), key=lambda kv: -len(kv[1]))
 texts = st.text(alphabet=st.characters(exclude_categories=["Cs", "Cc"]) | st.sampled_from(
     list("\\`*_[]<>!&|~$#{}%^\n\r ")), max_size=40)
 

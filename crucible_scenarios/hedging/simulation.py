@@ -55,14 +55,22 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special, stats
+from scipy import stats
 
-from crucible_mock.latency import LatencyDistribution, LatencyProfile, get_profile
+from crucible_mock.latency import LatencyDistribution, LatencyProfile
 from crucible_mock.pricing import (
     SUPPORT_TOKENS_IN,
     SUPPORT_TOKENS_OUT,
     hedged_request_cost,
     query_cost,
+)
+from crucible_scenarios.hedging.exact import expected_extra_requests, hedged_latency_quantile
+from crucible_scenarios.hedging.profiles import (
+    MAX_HEDGES,
+    check_budget,
+    check_delay,
+    quantile_name,
+    resolve_profile,
 )
 from crucible_scenarios.validation import (
     make_rng,
@@ -72,7 +80,6 @@ from crucible_scenarios.validation import (
 )
 
 STRATEGIES: tuple[str, ...] = ("none", "fixed", "percentile", "adaptive")
-DEFAULT_DELAY_MS = 1000.0
 DEFAULT_PERCENTILE = 95.0
 #: Requests per rolling window of the percentile and adaptive strategies.
 DEFAULT_WINDOW = 1000
@@ -86,7 +93,6 @@ ADAPTIVE_PERCENTILES: tuple[float, ...] = (50.0, 75.0, 90.0, 95.0, 99.0)
 DEFAULT_SLO_MS = 2000.0
 #: Loss of one extra request, in units of one missed SLO.
 DEFAULT_LOAD_WEIGHT = 0.1
-MAX_HEDGES = 5
 MAX_REQUESTS = 5_000_000
 MAX_FANOUT = 100
 COST_MODEL = "gpt-4"
@@ -195,37 +201,6 @@ class HedgingProgress:
     summary: HedgingSummary
 
 
-def resolve_profile(profile: str | LatencyDistribution,
-                    slow_fraction: float | None = None) -> LatencyDistribution:
-    """The latency profile by name (or as given), with its slow-tail share replaced.
-
-    Besides the mock's :class:`LatencyProfile`, any :class:`LatencyDistribution` (such as
-    the empirical distribution of a latency log, ``hedging_plan.empirical_profile``) is
-    accepted as given; it has no slow-tail share to replace."""
-    base = get_profile(profile) if isinstance(profile, str) else profile
-    if not isinstance(base, LatencyDistribution) or isinstance(base, type):
-        raise ValueError(f"profile must be a profile name or LatencyProfile, got {profile!r}")
-    if slow_fraction is None:
-        return base
-    if not isinstance(base, LatencyProfile):
-        raise ValueError("slow_fraction applies to the mock's mixture profiles only; "
-                         f"{base.name!r} is a measured distribution")
-    return base.with_slow_fraction(
-        require_float("slow_fraction", slow_fraction, low=0.0, high=1.0))
-
-
-def _check_budget(budget: float | None) -> float | None:
-    if budget is None:
-        return None
-    return require_float("budget", budget, low=0.0, high=100.0)
-
-
-def _check_delay(delay_ms: float | None) -> float:
-    if delay_ms is None:
-        return DEFAULT_DELAY_MS
-    return require_float("delay_ms", delay_ms, low=0.0, low_open=True)
-
-
 def apply_budget(wants: np.ndarray, budget: float | None, *, window: int = BUDGET_WINDOW,
                  offset: int = 0) -> np.ndarray:
     """Which of the requests that ``wants`` to hedge get a token (vectorized).
@@ -239,7 +214,7 @@ def apply_budget(wants: np.ndarray, budget: float | None, *, window: int = BUDGE
     wants = np.asarray(wants, dtype=bool)
     if wants.ndim != 1:
         raise ValueError(f"wants must be one-dimensional, got shape {wants.shape}")
-    budget = _check_budget(budget)
+    budget = check_budget(budget)
     window = require_int("window", window, low=1)
     offset = require_int("offset", offset, low=0)
     if budget is None:
@@ -317,10 +292,10 @@ def simulate(
     """
     strategy = require_choice("strategy", strategy, STRATEGIES)
     n = require_int("n_requests", n_requests, low=1, high=MAX_REQUESTS)
-    delay = _check_delay(delay_ms)
+    delay = check_delay(delay_ms)
     pct = require_float("percentile", percentile, low=0.0, high=100.0, low_open=True,
                         high_open=True)
-    budget = _check_budget(budget)
+    budget = check_budget(budget)
     hedges = require_int("max_hedges", max_hedges, low=1, high=MAX_HEDGES)
     window = require_int("window", window, low=10, high=MAX_REQUESTS)
     slo = require_float("slo_ms", slo_ms, low=0.0, low_open=True)
@@ -452,11 +427,7 @@ def _adaptive(primary: np.ndarray, backups: np.ndarray, rng: np.random.Generator
 
 def _quantile_dict(values: np.ndarray) -> dict[str, float]:
     qs = np.quantile(values, SUMMARY_QUANTILES)
-    return {_q_name(q): float(v) for q, v in zip(SUMMARY_QUANTILES, qs, strict=True)}
-
-
-def _q_name(q: float) -> str:
-    return "p" + f"{q * 100:g}".replace(".", "")
+    return {quantile_name(q): float(v) for q, v in zip(SUMMARY_QUANTILES, qs, strict=True)}
 
 
 def _p99_reduction(base: np.ndarray, hedged: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -545,123 +516,6 @@ def iter_simulate(strategy: str, n_requests: int, seed: int | np.random.Generato
             break
 
 
-def _mixture_sf(prof: LatencyDistribution, t: np.ndarray) -> np.ndarray:
-    """The profile's survival function P(X > t) from the log-normal components, with
-    ``scipy.special.ndtr`` (the same mixture as ``LatencyProfile.sf``, without the
-    per-call overhead of ``scipy.stats`` inside root finding). Another distribution's
-    own ``sf`` is used as it is, with S(t) = 1 for t <= 0."""
-    if not isinstance(prof, LatencyProfile):
-        t = np.asarray(t, dtype=float)
-        return np.asarray(np.where(t > 0, prof.sf(t), 1.0))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_t = np.log(np.where(t > 0, t, np.nan))
-    body = special.ndtr((np.log(prof.body_median_ms) - log_t) / prof.body_sigma)
-    tail = special.ndtr((np.log(prof.tail_median_ms) - log_t) / prof.tail_sigma)
-    value = (1.0 - prof.slow_fraction) * body + prof.slow_fraction * tail
-    return np.asarray(np.where(t > 0, value, 1.0))
-
-
-def hedged_sf(profile: str | LatencyDistribution, delay_ms: float, t_ms: np.ndarray | float, *,
-              max_hedges: int = 1) -> np.ndarray:
-    """P(min(X0, d + X1, ..., m d + Xm) > t) = S(t) * prod_j S(t - j d) for independent
-    draws X from the profile (S the profile's survival function, S(x) = 1 for x <= 0).
-    ``t_ms`` is a time or an array of times (+inf allowed, NaN rejected)."""
-    prof = resolve_profile(profile)
-    delay = _check_delay(delay_ms)
-    hedges = require_int("max_hedges", max_hedges, low=0, high=MAX_HEDGES)
-    try:
-        t = np.asarray(t_ms, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"t_ms must be a number or an array of numbers, got {t_ms!r}") from None
-    if np.isnan(t).any():
-        raise ValueError("t_ms must not hold NaN")
-    value = _mixture_sf(prof, t)
-    for j in range(1, hedges + 1):
-        value = value * _mixture_sf(prof, t - j * delay)
-    return np.asarray(value)
-
-
-def hedged_latency_quantile(profile: str | LatencyDistribution, delay_ms: float, q: float, *,
-                            max_hedges: int = 1) -> float:
-    """The exact q-quantile (ms) of the hedged latency min(X1, d + X2) (or with more
-    hedges; ``max_hedges=0`` gives the profile's own quantile) for independent draws from
-    the profile: the root of 1 - :func:`hedged_sf` = q by Brent's method
-    (``scipy.optimize.brentq``). No budget: every request may hedge."""
-    prof = resolve_profile(profile)
-    q = require_float("q", q, low=0.0, high=1.0, low_open=True, high_open=True)
-    delay = _check_delay(delay_ms)
-    hedges = require_int("max_hedges", max_hedges, low=0, high=MAX_HEDGES)
-    lo, hi = _bracket(prof, q)
-
-    def gap(t: float) -> float:
-        sf = _mixture_sf(prof, np.array(t))
-        for j in range(1, hedges + 1):
-            sf = sf * _mixture_sf(prof, np.array(t - j * delay))
-        return float(1.0 - sf) - q
-
-    if gap(lo) >= 0:
-        return lo
-    if not isinstance(prof, LatencyProfile):
-        return _step_quantile(prof, delay, hedges, q, lo, hi)
-    return float(optimize.brentq(gap, lo, hi, xtol=1e-9, rtol=1e-12))
-
-
-def _step_quantile(prof: LatencyDistribution, delay: float, hedges: int, q: float,
-                   lo: float, hi: float) -> float:
-    """The least t with P(T <= t) >= q for a distribution that may be a step function (an
-    empirical one), where root finding can stop on a flat stretch: bisection keeping
-    F_T(lo) < q <= F_T(hi), then, when the distribution lists its support
-    (``sorted_ms``), the jump point found exactly: the latest support point of T
-    (x_i + j d) at or below ``hi`` that still has F_T >= q."""
-    def cdf(t: float) -> float:
-        sf = _mixture_sf(prof, np.array(t))
-        for j in range(1, hedges + 1):
-            sf = sf * _mixture_sf(prof, np.array(t - j * delay))
-        return float(1.0 - sf)
-
-    for _ in range(200):
-        if hi - lo <= 1e-12 * max(1.0, abs(hi)):
-            break
-        mid = 0.5 * (lo + hi)
-        if cdf(mid) >= q:
-            hi = mid
-        else:
-            lo = mid
-    support = getattr(prof, "sorted_ms", None)
-    if isinstance(support, np.ndarray) and support.size:
-        best = hi
-        for j in range(hedges + 1):
-            at = int(np.searchsorted(support, hi - j * delay, side="right")) - 1
-            if at >= 0:
-                point = float(support[at]) + j * delay
-                if point <= hi and point > lo and cdf(point) >= q:
-                    best = min(best, point)
-        return best
-    return hi
-
-
-def _bracket(prof: LatencyDistribution, q: float) -> tuple[float, float]:
-    """An interval holding the hedged q-quantile: the mixture's far tails, or for any
-    other distribution [0, its own q-quantile] (hedging never makes a request slower, so
-    the hedged quantile is at most the unhedged one)."""
-    if isinstance(prof, LatencyProfile):
-        lo = min(prof.body_median_ms, prof.tail_median_ms) * math.exp(-12 * prof.max_sigma)
-        hi = max(prof.body_median_ms, prof.tail_median_ms) * math.exp(12 * prof.max_sigma)
-        return lo, hi
-    return 0.0, float(prof.quantile(q))
-
-
-def expected_extra_requests(profile: str | LatencyDistribution, delay_ms: float, *,
-                            max_hedges: int = 1) -> float:
-    """Expected backups per request without a budget: sum over j of P(backup j fires) =
-    S(j d) * prod_{i<j} S(i d) (the request is unanswered at j d)."""
-    prof = resolve_profile(profile)
-    delay = _check_delay(delay_ms)
-    hedges = require_int("max_hedges", max_hedges, low=1, high=MAX_HEDGES)
-    return float(sum(float(hedged_sf(prof, delay, j * delay, max_hedges=j - 1))
-                     for j in range(1, hedges + 1)))
-
-
 def tradeoff_curve(delays_ms: Sequence[float], n_requests: int, seed: int, *,
                    profile: str | LatencyDistribution = "support", budget: float | None = None,
                    max_hedges: int = 1, slow_fraction: float | None = None) -> pd.DataFrame:
@@ -697,91 +551,3 @@ def compare_strategies(n_requests: int, seed: int, *, n_boot: int = 200,
     rows = [summarize(simulate(s, n_requests, seed, **kwargs),  # type: ignore[arg-type]
                       n_boot=n_boot).row() for s in STRATEGIES]
     return pd.DataFrame(rows)
-
-
-# --- fan-out -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FanoutResult:
-    """User requests that each wait for ``k`` parallel sub-requests: the user latency is
-    the slowest sub-request, without hedging (``baseline_ms``) and with each sub-request
-    hedged after ``delay_ms`` (``hedged_ms``, same primary draws)."""
-
-    k: int
-    delay_ms: float
-    baseline_ms: np.ndarray
-    hedged_ms: np.ndarray
-    sub_requests_sent: np.ndarray
-
-    @property
-    def extra_requests_pct(self) -> float:
-        """Backup sub-requests as a share of the ``k`` sub-requests per user request."""
-        n = self.baseline_ms.size
-        return 100.0 * float(self.sub_requests_sent.sum() - n * self.k) / (n * self.k)
-
-
-def simulate_fanout(k: int, n_requests: int, seed: int | np.random.Generator, *,
-                    profile: str | LatencyDistribution = "support", delay_ms: float | None = None,
-                    budget: float | None = None, max_hedges: int = 1,
-                    slow_fraction: float | None = None) -> FanoutResult:
-    """Simulate ``n_requests`` fan-out user requests of ``k`` sub-requests each, every
-    sub-request hedged with a fixed delay (the budget counts sub-requests)."""
-    k = require_int("k", k, low=1, high=MAX_FANOUT)
-    n = require_int("n_requests", n_requests, low=1, high=MAX_REQUESTS // k)
-    result = simulate("fixed", n * k, seed, profile=profile, delay_ms=delay_ms, budget=budget,
-                      max_hedges=max_hedges, slow_fraction=slow_fraction)
-    return FanoutResult(
-        k=k, delay_ms=float(result.delay_ms[0]),
-        baseline_ms=result.primary_ms.reshape(n, k).max(axis=1),
-        hedged_ms=result.final_ms.reshape(n, k).max(axis=1),
-        sub_requests_sent=result.requests_sent.reshape(n, k).sum(axis=1),
-    )
-
-
-def fanout_latency_quantile(profile: str | LatencyDistribution, k: int, q: float, *,
-                            delay_ms: float | None = None, max_hedges: int = 1) -> float:
-    """Exact q-quantile of the slowest of ``k`` independent sub-requests: P(max <= t) =
-    G(t)^k, so it is the q^(1/k)-quantile of one sub-request (hedged when ``delay_ms``)."""
-    k = require_int("k", k, low=1, high=MAX_FANOUT)
-    q = require_float("q", q, low=0.0, high=1.0, low_open=True, high_open=True)
-    level = q ** (1.0 / k)
-    if delay_ms is None:
-        return hedged_latency_quantile(profile, DEFAULT_DELAY_MS, level, max_hedges=0)
-    return hedged_latency_quantile(profile, delay_ms, level, max_hedges=max_hedges)
-
-
-def fanout_curve(ks: Sequence[int], *, profile: str | LatencyDistribution = "support",
-                 delay_ms: float = DEFAULT_DELAY_MS, max_hedges: int = 1,
-                 slow_fraction: float | None = None) -> pd.DataFrame:
-    """Exact P50 and P99 of a fan-out user request over ``ks``, with and without hedging."""
-    prof = resolve_profile(profile, slow_fraction)
-    rows = []
-    for k in ks:
-        for q in (0.5, 0.99):
-            rows.append({"k": int(k), "quantile": _q_name(q), "hedging": "none",
-                         "latency_ms": fanout_latency_quantile(prof, k, q)})
-            rows.append({"k": int(k), "quantile": _q_name(q), "hedging": "hedged",
-                         "latency_ms": fanout_latency_quantile(
-                             prof, k, q, delay_ms=delay_ms, max_hedges=max_hedges)})
-    return pd.DataFrame(rows)
-
-
-# --- planning from a latency log, and exporting the policy (their own modules) -----------
-# Imported last: hedging_plan calls back into this module, which is complete by now.
-from crucible_scenarios.hedging_export import (  # noqa: E402, F401
-    EXPORT_SYSTEMS,
-    export_policy,
-)
-from crucible_scenarios.hedging_plan import (  # noqa: E402, F401
-    EmpiricalProfile,
-    IndependenceCheck,
-    QuantileEstimate,
-    Recommendation,
-    empirical_profile,
-    exact_tradeoff_curve,
-    independence_check,
-    log_delays,
-    quantile_interval,
-    recommend_delay,
-)

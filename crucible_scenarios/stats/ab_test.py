@@ -26,18 +26,13 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import cache
-from itertools import combinations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy import special, stats
-from statsmodels.stats.contingency_tables import Table2x2, cochrans_q, mcnemar
-from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.power import NormalIndPower, TTestIndPower, TTestPower
+from statsmodels.stats.contingency_tables import Table2x2, mcnemar
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
     proportion_confint,
@@ -45,283 +40,18 @@ from statsmodels.stats.proportion import (
     proportions_ztest,
 )
 
-from crucible_mock.datasets import get_bank
-from crucible_mock.models import MODEL_ERROR_CORRELATION, MODELS, ModelProfile, ask_many
-from crucible_scenarios.validation import make_rng, require_choice, require_float, require_int
-
-KINDS = ("binary", "continuous")
-ALTERNATIVES = ("two-sided", "greater", "less")
-CORRECTIONS = ("holm", "fdr_bh")
-#: Significance level of the Shapiro-Wilk check that chooses between t and rank tests.
-NORMALITY_ALPHA = 0.05
-#: Target power for the "n you would need" figure.
-TARGET_POWER = 0.8
-#: Default smallest difference worth acting on: 2 accuracy points, or Cohen's d of 0.2.
-DEFAULT_MIN_EFFECT = {"binary": 0.02, "continuous": 0.2}
-#: Spread of the log-normal output-token factor in ``crucible_mock.models.ask_many``.
-_TOKEN_SIGMA = 0.35
-_STATSMODELS_ALTERNATIVE = {"two-sided": "two-sided", "greater": "larger", "less": "smaller"}
-MAX_PROBLEMS = 100_000
-
-EXPERIMENT_COLUMNS = [
-    "problem", "question_id", "a_correct", "b_correct", "a_latency_ms", "b_latency_ms",
-    "a_cost_usd", "b_cost_usd",
-]
-
-
-# --- the experiment ---------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ExperimentModel:
-    """One arm of the experiment: a mock model (``base``, one of ``crucible_mock.MODELS``,
-    which sets the latency shape and calibration) with its accuracy, mean cost per query
-    (USD) and mean latency (ms) set to the given figures."""
-
-    name: str
-    base: str
-    accuracy: float
-    cost_per_query: float
-    mean_latency_ms: float
-
-    def __post_init__(self) -> None:
-        require_choice("base", self.base, MODELS)
-        require_float("accuracy", self.accuracy, low=0.0, high=1.0, low_open=True,
-                      high_open=True)
-        require_float("cost_per_query", self.cost_per_query, low=0.0)
-        require_float("mean_latency_ms", self.mean_latency_ms, low=0.0, low_open=True)
-
-    def profile(self) -> ModelProfile:
-        """The mock profile: the base model with this accuracy, no failed calls (so the
-        accuracy is exact), its latency distribution scaled so that its mean is
-        ``mean_latency_ms``, and both token prices scaled so that the expected cost of a
-        math query is ``cost_per_query``."""
-        base = MODELS[self.base]
-        latency = base.latency.scaled(self.mean_latency_ms / base.latency.mean())
-        expected_out = base.mean_output_tokens * math.exp(_TOKEN_SIGMA**2 / 2)
-        unit_cost = (_mean_math_tokens_in() * base.input_price_per_1k
-                     + expected_out * base.output_price_per_1k) / 1000
-        factor = self.cost_per_query / unit_cost
-        return base.with_changes(
-            display_name=self.name, accuracy=self.accuracy, error_rate=0.0, latency=latency,
-            input_price_per_1k=base.input_price_per_1k * factor,
-            output_price_per_1k=base.output_price_per_1k * factor)
-
-
-MODEL_A = ExperimentModel("Model A", "llama-3", 0.87, 0.002, 800.0)
-MODEL_B = ExperimentModel("Model B", "gemini-pro", 0.91, 0.005, 600.0)
-
-
-@cache
-def _mean_math_tokens_in() -> float:
-    """Mean prompt tokens of a math-bank problem, as ``ask_many`` counts them."""
-    return float(np.mean([40 + (len(q.question) + sum(len(o) for o in q.options)) // 4
-                          for q in get_bank("math")]))
-
-
-def iter_experiment(
-    model_a: ExperimentModel,
-    model_b: ExperimentModel,
-    n_problems: int,
-    seed: int | np.random.Generator,
-    *,
-    batch_size: int = 25,
-    correlation: float = MODEL_ERROR_CORRELATION,
-) -> Iterator[pd.DataFrame]:
-    """Run the paired experiment batch by batch, yielding the cumulative per-problem table
-    after each batch (see :func:`run_experiment` for the columns).
-
-    Problems are drawn uniformly from the math bank (without replacement while ``n_problems``
-    fits in it); both models answer every problem in one ``ask_many`` call per batch, with
-    correlated errors (``correlation``, the mock world's latent error correlation).
-    """
-    for name, model in (("model_a", model_a), ("model_b", model_b)):
-        if not isinstance(model, ExperimentModel):
-            raise ValueError(f"{name} must be an ExperimentModel, got {type(model).__name__}")
-    n = require_int("n_problems", n_problems, low=1, high=MAX_PROBLEMS)
-    size = require_int("batch_size", batch_size, low=1)
-    corr = require_float("correlation", correlation, low=0.0, high=1.0, high_open=True)
-    rng = make_rng(seed)
-    profiles = [model_a.profile(), model_b.profile()]
-    keys = ("model_a", "model_b")
-    profiles = [p.with_changes(key=k) for p, k in zip(profiles, keys, strict=True)]
-    bank = get_bank("math")
-    order = rng.choice(len(bank), size=n, replace=n > len(bank))
-    frames: list[pd.DataFrame] = []
-    for start in range(0, n, size):
-        items = [bank[int(i)] for i in order[start:start + size]]
-        answers = ask_many(profiles, items, rng, correlation=corr)
-        wide = {key: answers[answers["model"] == key].reset_index(drop=True) for key in keys}
-        frames.append(pd.DataFrame({
-            "problem": np.arange(start + 1, start + len(items) + 1),
-            "question_id": wide["model_a"]["question_id"].to_numpy(),
-            "a_correct": wide["model_a"]["correct"].to_numpy(dtype=bool),
-            "b_correct": wide["model_b"]["correct"].to_numpy(dtype=bool),
-            "a_latency_ms": wide["model_a"]["latency_ms"].to_numpy(dtype=float),
-            "b_latency_ms": wide["model_b"]["latency_ms"].to_numpy(dtype=float),
-            "a_cost_usd": wide["model_a"]["cost_usd"].to_numpy(dtype=float),
-            "b_cost_usd": wide["model_b"]["cost_usd"].to_numpy(dtype=float),
-        }))
-        yield pd.concat(frames, ignore_index=True)
-
-
-def run_experiment(
-    model_a: ExperimentModel,
-    model_b: ExperimentModel,
-    n_problems: int,
-    seed: int | np.random.Generator,
-    *,
-    batch_size: int = 25,
-    correlation: float = MODEL_ERROR_CORRELATION,
-) -> pd.DataFrame:
-    """Both models answer the same ``n_problems`` math problems (a paired design).
-
-    One row per problem: problem (1-based), question_id, a_correct, b_correct,
-    a_latency_ms, b_latency_ms, a_cost_usd, b_cost_usd. Identical to the last table of
-    :func:`iter_experiment` with the same arguments.
-    """
-    parts = iter_experiment(model_a, model_b, n_problems, seed, batch_size=batch_size,
-                            correlation=correlation)
-    table = pd.DataFrame(columns=EXPERIMENT_COLUMNS)
-    for partial in parts:
-        table = partial
-    return table
-
-
-def running_accuracy(df: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
-    """Cumulative accuracy of each model after every problem with its Wilson score
-    interval: columns problem, model ("A"/"B"), accuracy, lower, upper."""
-    alpha = require_float("alpha", alpha, low=0.0, high=1.0, low_open=True, high_open=True)
-    missing = {"a_correct", "b_correct"} - set(df.columns)
-    if missing:
-        raise ValueError(f"df lacks columns {sorted(missing)}")
-    n = np.arange(1, len(df) + 1)
-    frames = []
-    for arm in ("a", "b"):
-        hits = np.cumsum(df[f"{arm}_correct"].to_numpy(dtype=int))
-        lower, upper = proportion_confint(hits, n, alpha=alpha, method="wilson")
-        accuracy = hits / n
-        # the Wilson interval always holds hits / n; rounding can leave it a hair outside
-        frames.append(pd.DataFrame({"problem": n, "model": arm.upper(), "accuracy": accuracy,
-                                    "lower": np.minimum(lower, accuracy),
-                                    "upper": np.maximum(upper, accuracy)}))
-    return pd.concat(frames, ignore_index=True)
-
-
-# --- power and sample size --------------------------------------------------------------
-
-def _power_engine(kind: str, paired: bool) -> tuple[Any, dict[str, float]]:
-    if kind == "continuous":
-        return (TTestPower(), {}) if paired else (TTestIndPower(), {})
-    return NormalIndPower(), ({"ratio": 0.0} if paired else {})
-
-
-def power(effect: float, n: int, *, kind: str = "continuous", alpha: float = 0.05,
-          paired: bool = False, alternative: str = "two-sided", ratio: float = 1.0) -> float:
-    """Power of the test at standardized ``effect`` with ``n`` per group (pairs if paired).
-
-    ``effect`` is Cohen's d for the two-sample t-test, d_z (mean difference / SD of the
-    differences) for the paired t-test, Cohen's h for two independent proportions (normal
-    approximation) and, for paired proportions, (p01 - p10) / sqrt(p01 + p10), the
-    standardized McNemar effect of the discordant-pair proportions (one-sample normal
-    approximation). From ``statsmodels.stats.power``; ``ratio`` is n_B / n_A (unpaired).
-    """
-    require_choice("kind", kind, KINDS)
-    require_choice("alternative", alternative, ALTERNATIVES)
-    effect_value = require_float("effect", effect)
-    nobs = require_int("n", n, low=2)
-    level = require_float("alpha", alpha, low=0.0, high=1.0, low_open=True, high_open=True)
-    engine, extra = _power_engine(kind, paired)
-    if not paired:
-        extra = {"ratio": require_float("ratio", ratio, low=0.0, low_open=True)}
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        value = float(engine.power(effect_value, nobs, level,
-                                   alternative=_STATSMODELS_ALTERNATIVE[alternative], **extra))
-    if not math.isfinite(value) and kind == "continuous":
-        value = _t_power_by_tails(effect_value, nobs, level, paired, extra.get("ratio", 1.0),
-                                  alternative)
-    if not math.isfinite(value) and abs(effect_value) * math.sqrt(nobs) > 8:
-        # the noncentral t distribution underflows at huge noncentrality: power is 1
-        # (or 0 for an effect against a one-sided alternative)
-        aligned = (alternative == "two-sided" or (alternative == "greater") == (
-            effect_value > 0))
-        return 1.0 if aligned else 0.0
-    return value
-
-
-_power_of = power  # ``required_sample_size`` has a ``power`` argument that shadows it
-
-
-def _t_power_by_tails(effect: float, n: int, alpha: float, paired: bool, ratio: float,
-                      alternative: str) -> float:
-    """Power of the t-test as the two rejection tails of the noncentral t (df, delta as in
-    statsmodels), for when statsmodels returns NaN: scipy's ``nct`` can give NaN deep in
-    the tail on the side opposite to the effect. That tail is bounded by P(T < 0) = Phi(-delta)
-    (or P(T > 0) = Phi(delta)), so a NaN there below 1e-6 counts as 0."""
-    if paired:
-        df, delta = n - 1.0, effect * math.sqrt(n)
-    else:
-        df = n * (1 + ratio) - 2
-        delta = effect * math.sqrt(n * ratio / (1 + ratio))
-    tail_alpha = alpha / 2 if alternative == "two-sided" else alpha
-    crit = float(stats.t.isf(tail_alpha, df))
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")
-        upper = float(stats.nct.sf(crit, df, delta))
-        lower = float(stats.nct.cdf(-crit, df, delta))
-    if not math.isfinite(upper) and stats.norm.cdf(delta) < 1e-6:
-        upper = 0.0
-    if not math.isfinite(lower) and stats.norm.cdf(-delta) < 1e-6:
-        lower = 0.0
-    if alternative == "greater":
-        return upper
-    if alternative == "less":
-        return lower
-    return upper + lower
-
-
-def required_sample_size(effect: float, *, kind: str = "continuous", alpha: float = 0.05,
-                         power: float = TARGET_POWER, paired: bool = False,
-                         alternative: str = "two-sided") -> int:
-    """Smallest n per group (pairs if paired) reaching ``power`` at ``effect`` (see
-    :func:`power` for the effect scale), rounded up; e.g. d = 0.5, alpha = 0.05, power 0.8,
-    two-sided two-sample t-test -> 64 per group (Cohen 1988, Table 2.4.1)."""
-    require_choice("kind", kind, KINDS)
-    require_choice("alternative", alternative, ALTERNATIVES)
-    effect_value = require_float("effect", effect)
-    if effect_value == 0:
-        raise ValueError("effect must be non-zero: no sample size detects a zero effect")
-    if (alternative == "greater" and effect_value < 0) or (
-            alternative == "less" and effect_value > 0):
-        raise ValueError(f"effect {effect_value} points against alternative {alternative!r}")
-    level = require_float("alpha", alpha, low=0.0, high=1.0, low_open=True, high_open=True)
-    target = require_float("power", power, low=level, high=1.0, low_open=True, high_open=True)
-    engine, extra = _power_engine(kind, paired)
-    if not paired:
-        extra = {"ratio": 1.0}
-    size_name = "nobs" if isinstance(engine, TTestPower) else "nobs1"
-    smallest = 2  # the fewest items per group any of the tests can use
-    if _power_of(effect_value, smallest, kind=kind, alpha=level, paired=paired,
-                 alternative=alternative) >= target:
-        return smallest
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        n = engine.solve_power(effect_size=effect_value, alpha=level, power=target,
-                               alternative=_STATSMODELS_ALTERNATIVE[alternative],
-                               **{size_name: None}, **extra)
-    value = float(np.asarray(n).item())
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"effect {effect_value:g}: the power solver found no sample size")
-    return math.ceil(value - 1e-9)
-
-
-def power_curve(effect: float, ns: Sequence[int], *, kind: str, alpha: float = 0.05,
-                paired: bool = False, alternative: str = "two-sided") -> pd.DataFrame:
-    """Power over a range of sample sizes at a fixed effect: columns n, power."""
-    return pd.DataFrame({"n": list(ns), "power": [
-        power(effect, int(n), kind=kind, alpha=alpha, paired=paired, alternative=alternative)
-        for n in ns]})
-
+from crucible_scenarios.stats.design import (
+    ALTERNATIVES,
+    DEFAULT_MIN_EFFECT,
+    KINDS,
+    NORMALITY_ALPHA,
+    STATSMODELS_ALTERNATIVE,
+    jsonable,
+    outcome_array,
+    shapiro_p,
+)
+from crucible_scenarios.stats.power_analysis import power, required_sample_size
+from crucible_scenarios.validation import require_choice, require_float, require_int
 
 # --- the comparison ---------------------------------------------------------------------
 
@@ -401,40 +131,7 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (non-finite numbers become None)."""
-        return _jsonable(asdict(self) | {"hypothesis": self.hypothesis, "design": self.design})
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    if isinstance(value, int | np.integer):
-        return int(value)
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(float(value)) else None
-    return value
-
-
-def _as_array(name: str, values: object, kind: str) -> np.ndarray:
-    try:
-        array = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a sequence of numbers") from None
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
-    if array.size == 0:
-        raise ValueError(f"{name} is empty")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} holds a missing or infinite value at position "
-                         f"{int(np.flatnonzero(~np.isfinite(array))[0])}")
-    if kind == "binary" and not np.all((array == 0) | (array == 1)):
-        bad = int(np.flatnonzero((array != 0) & (array != 1))[0])
-        raise ValueError(f"{name} must hold only 0/1 (or True/False) for a binary metric; "
-                         f"position {bad} is {array[bad]:g}")
-    return array
+        return jsonable(asdict(self) | {"hypothesis": self.hypothesis, "design": self.design})
 
 
 def _wilson(successes: int, n: int, alpha: float) -> tuple[float, float]:
@@ -516,7 +213,7 @@ def _binary_test(a: np.ndarray, b: np.ndarray, paired: bool, alternative: str,
                      f"({expected.min():.1f} < 5): the chi-square approximation is unreliable, "
                      "so the exact conditional test is used.",
                      "sample odds ratio", float(odds), None, float(p))
-    z, p = proportions_ztest(successes, nobs, alternative=_STATSMODELS_ALTERNATIVE[alternative])
+    z, p = proportions_ztest(successes, nobs, alternative=STATSMODELS_ALTERNATIVE[alternative])
     return _Test("two-proportion z-test",
                  f"Two independent groups with every expected cell count at least 5 "
                  f"(smallest {expected.min():.1f}): the normal approximation holds (z² equals "
@@ -524,19 +221,11 @@ def _binary_test(a: np.ndarray, b: np.ndarray, paired: bool, alternative: str,
                  "z", float(z), None, float(p))
 
 
-def _shapiro_p(x: np.ndarray) -> float:
-    if np.ptp(x) == 0:
-        return 0.0
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return float(stats.shapiro(x).pvalue)
-
-
 def _continuous_test(a: np.ndarray, b: np.ndarray, paired: bool, alternative: str,
                      checks: dict[str, float]) -> _Test:
     if paired:
         d = b - a
-        p_norm = _shapiro_p(d)
+        p_norm = shapiro_p(d)
         checks["Shapiro-Wilk p (differences)"] = p_norm
         if p_norm >= NORMALITY_ALPHA:
             r = stats.ttest_rel(b, a, alternative=alternative)
@@ -549,7 +238,7 @@ def _continuous_test(a: np.ndarray, b: np.ndarray, paired: bool, alternative: st
                      f"Paired data whose differences fail the Shapiro-Wilk normality check "
                      f"(p = {p_norm:.3g} < {NORMALITY_ALPHA}): a rank test needs no normality.",
                      "W", float(w.statistic), None, float(w.pvalue))
-    p_a, p_b = _shapiro_p(a), _shapiro_p(b)
+    p_a, p_b = shapiro_p(a), shapiro_p(b)
     checks["Shapiro-Wilk p (A)"] = p_a
     checks["Shapiro-Wilk p (B)"] = p_b
     if np.ptp(a) > 0 or np.ptp(b) > 0:
@@ -577,8 +266,8 @@ def rank_biserial(a: np.ndarray, b: np.ndarray, *, paired: bool) -> float:
     """Rank-biserial correlation of B against A: (T+ - T-) / (T+ + T-) over the ranks of the
     non-zero paired differences (Kerby 2014), or 2 U_B / (n_A n_B) - 1 for independent
     groups (U_B the Mann-Whitney statistic of B)."""
-    a = _as_array("a", a, "continuous")
-    b = _as_array("b", b, "continuous")
+    a = outcome_array("a", a, "continuous")
+    b = outcome_array("b", b, "continuous")
     if paired and a.size != b.size:
         raise ValueError(f"b must have as many items as a for a paired design "
                          f"({b.size} != {a.size})")
@@ -669,8 +358,8 @@ def compare(
         raise ValueError(f"n_boot must be 0 or at least 100, got {boots}")
     if seed is not None:
         require_int("seed", seed, low=0)
-    x_a = _as_array("a", a, kind)
-    x_b = _as_array("b", b, kind)
+    x_a = outcome_array("a", a, kind)
+    x_b = outcome_array("b", b, kind)
     if paired and x_a.size != x_b.size:
         raise ValueError(f"b must have as many items as a for a paired design "
                          f"({x_b.size} != {x_a.size})")
@@ -903,104 +592,6 @@ def _with_verdict(c: Comparison) -> Comparison:
         else:
             parts.append(f"{c.label_b} is more accurate and no more expensive per query.")
     return replace(c, verdict=" ".join(parts))
-
-
-# --- three or more configurations -------------------------------------------------------
-
-@dataclass(frozen=True)
-class ManyComparison:
-    """An omnibus test over k groups and the corrected pairwise comparisons."""
-
-    kind: str
-    paired: bool
-    omnibus: str
-    reason: str
-    statistic: float
-    df: float | None
-    p_value: float
-    correction: str
-    pairwise: pd.DataFrame
-
-
-def compare_many(groups: Mapping[str, Sequence[float] | np.ndarray], *, kind: str,
-                 paired: bool = False, alpha: float = 0.05,
-                 correction: str = "holm") -> ManyComparison:
-    """Compare three or more configurations.
-
-    Omnibus test: one-way ANOVA when every group passes Shapiro-Wilk, else Kruskal-Wallis
-    (continuous, independent); Friedman (continuous, paired); Pearson's chi-square test of
-    homogeneity (binary, independent); Cochran's Q (binary, paired). Then every pair with
-    :func:`compare` (same rules as for two groups), p-values adjusted by Holm's step-down
-    or Benjamini-Hochberg (``statsmodels.stats.multitest.multipletests``).
-    """
-    kind = require_choice("kind", kind, KINDS)
-    if not isinstance(groups, Mapping):
-        raise ValueError(f"groups must map configuration names to values, got "
-                         f"{type(groups).__name__}")
-    method = require_choice("correction", correction, CORRECTIONS)
-    level = require_float("alpha", alpha, low=0.0, high=0.5, low_open=True)
-    if len(groups) < 3:
-        raise ValueError(f"groups must hold at least 3 configurations, got {len(groups)}")
-    arrays = {str(k): _as_array(f"groups[{k!r}]", v, kind) for k, v in groups.items()}
-    values = list(arrays.values())
-    if paired and len({v.size for v in values}) > 1:
-        raise ValueError("groups must all have the same length for a paired design")
-    if len(arrays) < len(groups):
-        raise ValueError("groups must have distinct names")
-    if min(v.size for v in values) < 3:
-        raise ValueError("every group needs at least 3 items")
-    # With every observation tied (within each item, when paired) the rank and Cochran
-    # statistics are 0/0; no variation means nothing contradicts H0: statistic 0, p = 1.
-    no_variation = (np.all(np.ptp(np.column_stack(values), axis=1) == 0) if paired
-                    else np.ptp(np.concatenate(values)) == 0)
-    if kind == "continuous":
-        if paired:
-            test = stats.friedmanchisquare
-            name, reason = ("Friedman test", "Repeated measures on the same items: a rank "
-                            "test within items.")
-        elif all(_shapiro_p(v) >= NORMALITY_ALPHA for v in values):
-            test = stats.f_oneway
-            name, reason = "one-way ANOVA", "Every group passes the Shapiro-Wilk check."
-        else:
-            test = stats.kruskal
-            name, reason = ("Kruskal-Wallis test", "At least one group fails the Shapiro-Wilk "
-                            "check, so a rank test is used.")
-        dof = float(len(values) - 1)
-        if no_variation:
-            stat, p = 0.0, 1.0
-        else:
-            res = test(*values)
-            stat, p = float(res.statistic), float(res.pvalue)
-    elif paired:
-        name, reason = ("Cochran's Q test", "Paired binary outcomes of k configurations on "
-                        "the same items.")
-        dof = float(len(values) - 1)
-        if no_variation:
-            stat, p = 0.0, 1.0
-        else:
-            q = cochrans_q(np.column_stack(values))
-            stat, p, dof = float(q.statistic), float(q.pvalue), float(q.df)
-    else:
-        counts = np.array([[v.sum(), v.size - v.sum()] for v in values])
-        if np.any(counts.sum(0) == 0):
-            stat, p, dof = 0.0, 1.0, float(len(values) - 1)
-        else:
-            chi = stats.chi2_contingency(counts, correction=False)
-            stat, p, dof = float(chi.statistic), float(chi.pvalue), float(chi.dof)
-        name, reason = ("chi-square test of homogeneity", "Independent binary outcomes of "
-                        "k configurations.")
-    rows = []
-    for first, second in combinations(arrays, 2):
-        c = compare(arrays[first], arrays[second], paired=paired, kind=kind, alpha=level,
-                    n_boot=0, label_a=first, label_b=second)
-        rows.append({"group_a": first, "group_b": second, "difference": c.difference,
-                     "test": c.test or "none (degenerate)", "p_raw":
-                     1.0 if c.p_value is None else c.p_value})
-    pairwise = pd.DataFrame(rows)
-    reject, adjusted, _, _ = multipletests(pairwise["p_raw"], alpha=level, method=method)
-    pairwise["p_adjusted"] = adjusted
-    pairwise["significant"] = reject
-    return ManyComparison(kind, paired, name, reason, stat, dof, p, method, pairwise)
 
 
 def mcnemar_exact(table: Mapping[str, int], *, alternative: str = "two-sided") -> float:
