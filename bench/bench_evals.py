@@ -11,7 +11,7 @@ import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from bench.core import Row, median_seconds
-from crucible_scenarios.evals import paired_difference
+from crucible_scenarios.stats import paired_difference
 from crucible_ui.registry import PROJECT_ROOT
 
 N_ITEMS = 100_000

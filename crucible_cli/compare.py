@@ -18,8 +18,7 @@ from pathlib import Path
 
 from crucible_io.evals import read_eval_logs
 from crucible_scenarios.eval_log import EvalLog
-from crucible_scenarios.evals import align_runs, paired_difference
-from crucible_scenarios.stats_report import eval_report
+from crucible_scenarios.stats import align_runs, eval_report, paired_difference
 
 EXIT_OK, EXIT_WORSE, EXIT_BAD_INPUT = 0, 1, 2
 

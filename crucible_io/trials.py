@@ -1,15 +1,15 @@
 """Trial tables a user ran by hand, and the advisor's study files, into
-:class:`crucible_scenarios.advisor.Trials`.
+:class:`crucible_scenarios.optimization.Trials`.
 
 Formats (detected from the content):
 
 * **CSV** (comma, tab or semicolon): one row per configuration, one column per parameter,
   ``score``, optionally ``n_queries`` (the size of the eval behind the score) and
   ``maximize`` (true/false, the same on every row). A study CSV written by
-  :func:`crucible_scenarios.advisor.study_csv` starts with ``#`` lines carrying the
+  :func:`crucible_scenarios.optimization.study_csv` starts with ``#`` lines carrying the
   format, seed, direction and space; rows with an empty score are suggestions not yet run.
 * **JSON**: a list of row objects, an object with a ``trials`` list, or a study document
-  (:func:`crucible_scenarios.advisor.study_json`: seed, maximize, space, trials and
+  (:func:`crucible_scenarios.optimization.study_json`: seed, maximize, space, trials and
   suggestions; scored suggestions join the trials).
 
 Without a space (given or in the file) one is inferred: numeric columns become integer or
@@ -41,13 +41,17 @@ from crucible_io.limits import (
     require_mapping,
 )
 from crucible_io.tables import read_table
-from crucible_scenarios.advisor import N_QUERIES, SCORE, STUDY_FORMAT, Trials, space_from_dict
 from crucible_scenarios.optimization import (
     MAX_DIMENSIONS,
+    N_QUERIES,
     NAME_PATTERN,
     RESERVED_NAMES,
+    SCORE,
+    STUDY_FORMAT,
     Dimension,
     SearchSpace,
+    Trials,
+    space_from_dict,
 )
 
 #: Largest number of trial rows: a Gaussian process costs O(n^3) per fit, and a few
