@@ -13,14 +13,14 @@ from typing import Any
 from streamlit.testing.v1 import AppTest
 
 import crucible_ui.charts
-import crucible_ui.ensemble_views
+import crucible_ui.ensemble.mock_results
 import crucible_ui.widgets
 from bench.core import Row, median_seconds
 from crucible_ui.charts import vega_spec
 from crucible_ui.registry import existing_pages
 
 #: Modules that bind ``vega_spec`` at import; page scripts import it afresh on each run.
-_BINDINGS = (crucible_ui.charts, crucible_ui.widgets, crucible_ui.ensemble_views)
+_BINDINGS = (crucible_ui.charts, crucible_ui.widgets, crucible_ui.ensemble.mock_results)
 
 
 def page_charts() -> list[Any]:

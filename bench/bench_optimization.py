@@ -18,19 +18,17 @@ import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from bench.core import Row, median_seconds
-from crucible_scenarios.advisor import (
+from crucible_scenarios.optimization import (
     BAYES_SETTINGS,
     BayesSettings,
-    make_optimizer,
-    single_thread,
-    suggest,
-)
-from crucible_scenarios.optimization import (
     branin,
     branin_space,
     default_space,
     expected_accuracy,
+    make_optimizer,
     optimize,
+    single_thread,
+    suggest,
 )
 
 AREA = "optimization"

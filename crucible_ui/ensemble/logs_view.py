@@ -33,8 +33,8 @@ from crucible_ui.ensemble.charts import (
     diversity_heatmap,
     strategy_accuracy_chart,
 )
-from crucible_ui.ensemble_charts import tradeoff_chart
-from crucible_ui.ensemble_text import STRATEGY_NAMES, strategy_label
+from crucible_ui.ensemble.mock_charts import tradeoff_chart
+from crucible_ui.ensemble.text import STRATEGY_NAMES, strategy_label
 from crucible_ui.text import escape_markdown
 from crucible_ui.uploads import MAX_UPLOAD_BYTES
 from crucible_ui.widgets import download_buttons, metric_card

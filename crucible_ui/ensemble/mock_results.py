@@ -26,14 +26,14 @@ from crucible_scenarios.ensemble import (
     summarize,
 )
 from crucible_ui.charts import bar_with_error_bars, vega_spec
-from crucible_ui.ensemble_charts import (
+from crucible_ui.ensemble.mock_charts import (
     tally_frame,
     timeline_chart,
     timeline_frame,
     tradeoff_chart,
     vote_tally_chart,
 )
-from crucible_ui.ensemble_text import comparison_sentence, strategy_label
+from crucible_ui.ensemble.text import comparison_sentence, strategy_label
 from crucible_ui.text import csv_safe
 
 

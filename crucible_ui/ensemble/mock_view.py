@@ -30,16 +30,10 @@ from crucible_scenarios.ensemble import (
     shared_words,
     stand_in_question,
 )
-from crucible_ui.ensemble_charts import (
+from crucible_ui.ensemble.mock_charts import (
     tradeoff_chart,
 )
-from crucible_ui.ensemble_text import (
-    EXECUTION_NAMES,
-    MODEL_NAMES,
-    STRATEGY_NAMES,
-    check_question_text,
-)
-from crucible_ui.ensemble_views import (
+from crucible_ui.ensemble.mock_results import (
     BatchView,
     QueryView,
     accuracy_chart,
@@ -48,6 +42,12 @@ from crucible_ui.ensemble_views import (
     decorate,
     export_csv,
     export_json,
+)
+from crucible_ui.ensemble.text import (
+    EXECUTION_NAMES,
+    MODEL_NAMES,
+    STRATEGY_NAMES,
+    check_question_text,
 )
 from crucible_ui.live import MAX_PAUSE_S, run_live
 from crucible_ui.text import escape_markdown

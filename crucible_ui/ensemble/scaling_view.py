@@ -16,7 +16,7 @@ from crucible_scenarios.ensemble import (
 )
 from crucible_ui.charts import vega_spec
 from crucible_ui.ensemble.charts import scaling_chart
-from crucible_ui.ensemble_text import MODEL_NAMES
+from crucible_ui.ensemble.text import MODEL_NAMES
 from crucible_ui.widgets import DEFAULT_SEED, metric_card
 
 #: Questions behind the mock's exact curve and its simulated plurality curve.

@@ -28,8 +28,8 @@ from crucible_scenarios.hedging import (
 )
 from crucible_ui.charts import vega_spec
 from crucible_ui.hedging.charts import log_histogram_chart
-from crucible_ui.hedging.mock import STRATEGY_NAMES
-from crucible_ui.hedging_charts import histogram_chart, tradeoff_chart
+from crucible_ui.hedging.mock import strategy_table
+from crucible_ui.hedging.mock_charts import histogram_chart, tradeoff_chart
 from crucible_ui.uploads import MAX_UPLOAD_BYTES
 from crucible_ui.widgets import download_buttons, metric_card, seed_control
 
@@ -302,18 +302,8 @@ def simulated_section(sims: dict[str, Any], delay: float, fallback: bool,
                      label="trade-off curve")
     st.markdown("**All strategies on the same resampled requests**")
     table: pd.DataFrame = sims["table"]
-    shown = table[["strategy", "p50_ms", "p99_ms", "p999_ms", "p99_reduction_pct",
-                   "extra_requests_pct", "median_delay_ms"]].copy()
-    shown["strategy"] = shown["strategy"].map(STRATEGY_NAMES)
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
-        "p50_ms": st.column_config.NumberColumn("P50 (ms)", format="%.0f"),
-        "p99_ms": st.column_config.NumberColumn("P99 (ms)", format="%.0f"),
-        "p999_ms": st.column_config.NumberColumn("P99.9 (ms)", format="%.0f"),
-        "p99_reduction_pct": st.column_config.NumberColumn("P99 cut (%)", format="%.1f"),
-        "extra_requests_pct": st.column_config.NumberColumn("extra requests (%)",
-                                                            format="%.1f"),
-        "median_delay_ms": st.column_config.NumberColumn("median delay (ms)",
-                                                         format="%.0f")})
+    strategy_table(table, ("p50_ms", "p99_ms", "p999_ms", "p99_reduction_pct",
+                           "extra_requests_pct", "median_delay_ms"))
     caveat(clustered)
     download_buttons(table, "hedging_log_strategies", key="dl_log_cmp", label="comparison")
 

@@ -30,7 +30,7 @@ from crucible_scenarios.hedging import (
     tradeoff_curve,
 )
 from crucible_ui.charts import vega_spec
-from crucible_ui.hedging_charts import (
+from crucible_ui.hedging.mock_charts import (
     before_after_chart,
     before_after_frame,
     fanout_chart,
@@ -38,7 +38,7 @@ from crucible_ui.hedging_charts import (
     stream_chart,
     stream_frame,
 )
-from crucible_ui.hedging_charts import tradeoff_chart as build_tradeoff_chart
+from crucible_ui.hedging.mock_charts import tradeoff_chart as build_tradeoff_chart
 from crucible_ui.live import run_live
 from crucible_ui.widgets import (
     download_buttons,
@@ -334,26 +334,9 @@ def before_after_section(s: Settings, view: dict[str, Any]) -> None:
         st.markdown("**All strategies on the same requests**")
         table = comparison_view(s.n, s.seed, s.delay, s.percentile, s.budget, s.hedges,
                                 s.slow, s.slowdown)
-        shown = table[["strategy", "p50_ms", "p99_ms", "p999_ms", "p99_reduction_pct",
-                       "p99_reduction_ci_low", "p99_reduction_ci_high",
-                       "extra_requests_pct", "cost_overhead_pct", "median_delay_ms"]].copy()
-        shown["strategy"] = shown["strategy"].map(STRATEGY_NAMES)
-        st.dataframe(shown, hide_index=True, width="stretch", column_config={
-            "p50_ms": st.column_config.NumberColumn("P50 (ms)", format="%.0f"),
-            "p99_ms": st.column_config.NumberColumn("P99 (ms)", format="%.0f"),
-            "p999_ms": st.column_config.NumberColumn("P99.9 (ms)", format="%.0f"),
-            "p99_reduction_pct": st.column_config.NumberColumn("P99 cut (%)", format="%.1f"),
-            "p99_reduction_ci_low": st.column_config.NumberColumn("95% CI low",
-                                                                  format="%.1f"),
-            "p99_reduction_ci_high": st.column_config.NumberColumn("95% CI high",
-                                                                   format="%.1f"),
-            "extra_requests_pct": st.column_config.NumberColumn("extra requests (%)",
-                                                                format="%.1f"),
-            "cost_overhead_pct": st.column_config.NumberColumn("cost overhead (%)",
-                                                               format="%.1f"),
-            "median_delay_ms": st.column_config.NumberColumn("median delay (ms)",
-                                                             format="%.0f"),
-        })
+        strategy_table(table, ("p50_ms", "p99_ms", "p999_ms", "p99_reduction_pct",
+                               "p99_reduction_ci_low", "p99_reduction_ci_high",
+                               "extra_requests_pct", "cost_overhead_pct", "median_delay_ms"))
         st.caption("Every strategy sees the same primary latencies, so the differences are "
                    "the strategies', not luck. The interval is a paired bootstrap.")
         if s.n <= DEFAULT_WINDOW:
@@ -478,3 +461,25 @@ def mock_view() -> None:
         functools.partial(table_json, view["requests"]),
         file_name="hedging_requests.json", mime="application/json", key="dl_req_json",
         icon=":material/download:", on_click="ignore", width="stretch")
+
+
+#: How the strategy comparison's columns are headed and formatted, on both sources.
+STRATEGY_COLUMNS: dict[str, tuple[str, str]] = {
+    "p50_ms": ("P50 (ms)", "%.0f"), "p99_ms": ("P99 (ms)", "%.0f"),
+    "p999_ms": ("P99.9 (ms)", "%.0f"), "p99_reduction_pct": ("P99 cut (%)", "%.1f"),
+    "p99_reduction_ci_low": ("95% CI low", "%.1f"),
+    "p99_reduction_ci_high": ("95% CI high", "%.1f"),
+    "extra_requests_pct": ("extra requests (%)", "%.1f"),
+    "cost_overhead_pct": ("cost overhead (%)", "%.1f"),
+    "median_delay_ms": ("median delay (ms)", "%.0f"),
+}
+
+
+def strategy_table(table: pd.DataFrame, columns: tuple[str, ...]) -> None:
+    """The comparison of every strategy: one row each, named, with ``columns`` headed and
+    formatted as :data:`STRATEGY_COLUMNS` says."""
+    shown = table[["strategy", *columns]].copy()
+    shown["strategy"] = shown["strategy"].map(STRATEGY_NAMES)
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+        c: st.column_config.NumberColumn(STRATEGY_COLUMNS[c][0], format=STRATEGY_COLUMNS[c][1])
+        for c in columns})

@@ -13,7 +13,7 @@ import streamlit as st
 from crucible_io.limits import ReadError
 from crucible_io.request_log import read_request_log
 from crucible_scenarios.monitoring import aggregate_requests
-from crucible_ui.monitoring_upload import FORMAT_HELP, TODAY_ROWS, parse_monitoring_csv
+from crucible_ui.monitoring.csv_upload import FORMAT_HELP, TODAY_ROWS, parse_monitoring_csv
 from crucible_ui.text import escape_markdown
 from crucible_ui.uploads import MAX_UPLOAD_BYTES, UploadError
 from crucible_ui.widgets import seed_control

@@ -10,7 +10,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from crucible_scenarios.advisor import fit_surrogate, importance, partial_dependence
 from crucible_scenarios.optimization import (
     ACQUISITIONS,
     DEFAULT_CONFIG,
@@ -22,8 +21,11 @@ from crucible_scenarios.optimization import (
     compare_recommendations,
     compare_strategies,
     expected_accuracy,
+    fit_surrogate,
     grid_plan,
+    importance,
     iter_optimize,
+    partial_dependence,
     surrogate_surface,
     validate,
 )
@@ -34,7 +36,7 @@ from crucible_ui.optimization.charts import (
     partial_dependence_chart,
     recommendation_chart,
 )
-from crucible_ui.optimization_charts import (
+from crucible_ui.optimization.search_charts import (
     STRATEGY_LABELS,
     SURFACE_FIELDS,
     comparison_chart,
@@ -43,7 +45,7 @@ from crucible_ui.optimization_charts import (
     parallel_frame,
     surrogate_heatmap,
 )
-from crucible_ui.optimization_space import DEFAULT_SPACE_TEXT, parse_space
+from crucible_ui.optimization.space_text import DEFAULT_SPACE_TEXT, parse_space
 from crucible_ui.text import escape_markdown
 from crucible_ui.widgets import (
     download_buttons,

@@ -15,28 +15,29 @@ import streamlit as st
 
 from crucible_io.limits import ReadError
 from crucible_io.trials import MAX_TRIAL_ROWS, read_trials
-from crucible_scenarios.advisor import (
+from crucible_scenarios.optimization import (
     ACQUISITIONS,
     MAX_SUGGESTIONS,
     Surrogate,
     Trials,
     convergence,
+    default_space,
     fit_surrogate,
     importance,
+    optimize,
     partial_dependence,
     recommend,
     study_csv,
     study_json,
     suggest,
 )
-from crucible_scenarios.optimization import default_space, optimize
 from crucible_ui.optimization.charts import (
     advisor_convergence_chart,
     importance_chart,
     partial_dependence_chart,
     partial_dependence_heatmap,
 )
-from crucible_ui.optimization_space import format_space, parse_space
+from crucible_ui.optimization.space_text import format_space, parse_space
 from crucible_ui.text import escape_markdown
 from crucible_ui.uploads import MAX_UPLOAD_BYTES
 from crucible_ui.widgets import metric_card, show_chart, table_csv

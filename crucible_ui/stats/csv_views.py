@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from crucible_scenarios.stats import Comparison, compare, compare_many
+from crucible_ui.stats.charts import estimate_bars, estimate_frame, latency_histogram
+from crucible_ui.stats.csv_upload import EXAMPLE_CSV, UploadedResults, parse_results
 from crucible_ui.stats.views import comparison_reports, show_comparison, show_power
-from crucible_ui.stats_charts import estimate_bars, estimate_frame, latency_histogram
-from crucible_ui.stats_upload import EXAMPLE_CSV, UploadedResults, parse_results
 from crucible_ui.text import escape_markdown
 from crucible_ui.uploads import UploadError
 from crucible_ui.widgets import download_buttons, seed_control, show_chart

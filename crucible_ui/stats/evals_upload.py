@@ -9,17 +9,18 @@ import streamlit as st
 
 from crucible_io.evals import read_eval_logs
 from crucible_scenarios.eval_log import EvalLog
-from crucible_scenarios.evals import (
+from crucible_scenarios.stats import (
+    FORMATS,
     AlignedRuns,
     Estimate,
     PairedDifference,
     VarianceComponents,
     align_runs,
+    eval_report,
     mean_with_se,
     paired_difference,
     variance_components,
 )
-from crucible_scenarios.stats_report import FORMATS, eval_report
 from crucible_ui.uploads import MAX_UPLOAD_BYTES
 
 #: Extensions the uploader accepts (every format the readers know).

@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from crucible_scenarios.eval_log import EvalLog
-from crucible_scenarios.evals import minimum_detectable_effect, questions_needed
+from crucible_scenarios.stats import minimum_detectable_effect, questions_needed
 from crucible_ui.charts import vega_spec
+from crucible_ui.stats.charts import estimate_bars, estimate_frame
 from crucible_ui.stats.evals_upload import EVAL_TYPES, EvalAnalysis, Files, analyse, read_logs
-from crucible_ui.stats_charts import estimate_bars, estimate_frame
 from crucible_ui.text import escape_markdown
 from crucible_ui.widgets import metric_card
 

@@ -8,10 +8,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from crucible_scenarios.stats import Comparison, power_curve
-from crucible_scenarios.stats_report import report
+from crucible_scenarios.stats import Comparison, power_curve, report
 from crucible_ui.charts import vega_spec
-from crucible_ui.stats_charts import power_curve_chart, power_grid
+from crucible_ui.stats.charts import power_curve_chart, power_grid
 from crucible_ui.text import escape_markdown
 from crucible_ui.widgets import metric_card
 

@@ -2,7 +2,8 @@
 events with alternatives and confidence): the summary, search and filters, the timeline
 and its table, event details, the uncertainty graph, the live replay and the downloads.
 Each section reads its widgets and draws; the charts are built in
-:mod:`crucible_ui.trace_charts` and the tables in :mod:`crucible_ui.trace_views`."""
+:mod:`crucible_ui.trace.reasoning_charts` and the tables in
+:mod:`crucible_ui.trace.reasoning_data`."""
 
 from __future__ import annotations
 
@@ -16,21 +17,21 @@ from crucible_scenarios.trace import EVENT_TYPES, Trace, iter_replay
 from crucible_ui.charts import vega_spec
 from crucible_ui.live import run_live
 from crucible_ui.text import escape_markdown
-from crucible_ui.trace.views import export_buttons
-from crucible_ui.trace_charts import (
+from crucible_ui.trace.reasoning_charts import (
     PICK,
     timeline_chart,
     timeline_frame,
     uncertainty_chart,
     uncertainty_frame,
 )
-from crucible_ui.trace_views import (
+from crucible_ui.trace.reasoning_data import (
     detail_markdown,
     event_label,
     event_table,
     exports,
     thin_mask,
 )
+from crucible_ui.trace.views import export_buttons
 from crucible_ui.widgets import (
     download_buttons,
     metric_card,

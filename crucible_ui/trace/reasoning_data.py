@@ -12,7 +12,7 @@ import pandas as pd
 
 from crucible_scenarios.trace import Trace, TraceFormatError, trace_from_dict
 from crucible_ui.text import escape_markdown
-from crucible_ui.trace_charts import TYPE_LABELS
+from crucible_ui.trace.reasoning_charts import TYPE_LABELS
 from crucible_ui.uploads import UploadError, read_json_upload
 
 #: Most points a chart embeds; longer (uploaded) traces are thinned evenly for drawing.

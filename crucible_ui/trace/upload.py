@@ -11,7 +11,7 @@ import streamlit as st
 from crucible_io.limits import ReadError
 from crucible_io.traces import detect_trace_format, read_traces
 from crucible_scenarios.trace import FORMAT_NAME, Trace
-from crucible_ui.trace_views import read_trace_upload
+from crucible_ui.trace.reasoning_data import read_trace_upload
 from crucible_ui.uploads import MAX_UPLOAD_BYTES
 
 
@@ -28,7 +28,7 @@ class TraceUpload:
 
 def read_any_trace_upload(data: bytes, name: str = "upload") -> TraceUpload:
     """Read an uploaded trace file. Our own format goes through
-    :func:`crucible_ui.trace_views.read_trace_upload` (exact messages, consistency
+    :func:`crucible_ui.trace.reasoning_data.read_trace_upload` (exact messages, consistency
     problems); any other file through :func:`read_traces` with the app's upload limit.
     When neither can read it, the message is the span reader's if the file looked like a
     span export, else our format's."""

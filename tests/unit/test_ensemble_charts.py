@@ -20,14 +20,14 @@ from crucible_scenarios.ensemble import (
     summarize,
 )
 from crucible_ui.charts import PALETTE
-from crucible_ui.ensemble_charts import (
+from crucible_ui.ensemble.mock_charts import (
     tally_frame,
     timeline_chart,
     timeline_frame,
     tradeoff_chart,
     vote_tally_chart,
 )
-from crucible_ui.ensemble_text import check_question_text, comparison_sentence, strategy_label
+from crucible_ui.ensemble.text import check_question_text, comparison_sentence, strategy_label
 
 ALL = list(MODELS)
 
@@ -134,7 +134,7 @@ def test_paired_comparison_counts_discordant_pairs() -> None:
 def test_page_views_survive_pickling_as_the_page_cache_requires() -> None:
     import pickle
 
-    from crucible_ui.ensemble_views import (
+    from crucible_ui.ensemble.mock_results import (
         build_batch_view,
         build_query_view,
         export_csv,

@@ -23,7 +23,7 @@ from crucible_ui.ensemble.charts import (
     scaling_chart,
     strategy_accuracy_chart,
 )
-from crucible_ui.ensemble_text import strategy_label
+from crucible_ui.ensemble.text import strategy_label
 
 TABLE = Path(__file__).resolve().parents[1] / "fixtures" / "ensemble" / "three_models_answers.csv"
 

@@ -13,7 +13,7 @@ from crucible_scenarios.hedging import (
     tradeoff_curve,
 )
 from crucible_ui.charts import PALETTE
-from crucible_ui.hedging_charts import (
+from crucible_ui.hedging.mock_charts import (
     OUTCOMES,
     SERIES,
     before_after_chart,

@@ -15,14 +15,14 @@ from crucible_scenarios.monitoring import (
     run_all,
 )
 from crucible_ui.charts import PALETTE
-from crucible_ui.monitoring_charts import (
+from crucible_ui.monitoring.charts import (
     BRUSH,
     marker_frame,
     monitoring_chart,
     series_frame,
     statistic_chart,
 )
-from crucible_ui.monitoring_upload import parse_monitoring_csv
+from crucible_ui.monitoring.csv_upload import parse_monitoring_csv
 from crucible_ui.uploads import UploadError
 
 

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from crucible_scenarios import optimization as opt
-from crucible_ui import optimization_charts as charts
-from crucible_ui.optimization_space import DEFAULT_SPACE_TEXT, format_space, parse_space
+from crucible_ui.optimization import search_charts as charts
+from crucible_ui.optimization.space_text import DEFAULT_SPACE_TEXT, format_space, parse_space
 
 
 # ------------------------------------------------------------------ parser

@@ -8,7 +8,7 @@ import pytest
 
 from crucible_scenarios.stats import MODEL_A, MODEL_B, run_experiment, running_accuracy
 from crucible_ui.charts import PALETTE
-from crucible_ui.stats_charts import (
+from crucible_ui.stats.charts import (
     estimate_bars,
     estimate_frame,
     latency_histogram,
@@ -16,7 +16,7 @@ from crucible_ui.stats_charts import (
     power_grid,
     running_accuracy_chart,
 )
-from crucible_ui.stats_upload import EXAMPLE_CSV, parse_results
+from crucible_ui.stats.csv_upload import EXAMPLE_CSV, parse_results
 from crucible_ui.uploads import UploadError
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from crucible_scenarios.trace import EVENT_TYPES, generate_trace
 from crucible_ui.charts import PALETTE
-from crucible_ui.trace_charts import (
+from crucible_ui.trace.reasoning_charts import (
     PICK,
     TYPE_COLORS,
     TYPE_LABELS,
@@ -20,7 +20,7 @@ from crucible_ui.trace_charts import (
     uncertainty_chart,
     uncertainty_frame,
 )
-from crucible_ui.trace_views import (
+from crucible_ui.trace.reasoning_data import (
     detail_markdown,
     event_table,
     exports,
