@@ -2,7 +2,7 @@
 
 :func:`ensemble_from_logs` applies the voting strategies of
 :mod:`crucible_scenarios.ensemble` to the answers the logs hold (epoch 1 of each item;
-later epochs feed :func:`crucible_scenarios.vote_scaling.item_success_shares`), adds the
+later epochs feed :func:`crucible_scenarios.ensemble.scaling.item_success_shares`), adds the
 oracle (at least one model right, the upper bound of any voting rule), and
 :func:`summarize_logs` gives the same summary as the mock batch plus the oracle and
 every model alone. :func:`diversity` measures how differently the models err

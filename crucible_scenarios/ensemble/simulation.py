@@ -1,26 +1,8 @@
-"""Ensemble voting over several mock LLMs: voting strategies, execution strategies,
-batch evaluation with honest statistics, and the Condorcet baseline.
-
-Voting turns the models' answers into one answer:
-
-* ``majority``: the plurality of normalized answers; a tie goes to the answer with the
-  larger summed confidence, then to the answer of the earlier model, and is reported.
-* ``weighted``: each vote counts ``confidence x weight``; the default weight of a model is
-  the log-odds of its historical accuracy, log(p / (1 - p)) (the optimal weight of an
-  independent voter in a weighted majority, Nitzan & Paroush 1982).
-* ``unanimous``: an answer only when every responding model agrees, else an abstention.
-* ``best_confidence``: the answer of the single most confident response.
-
-Execution decides which models are called and when: ``parallel`` calls all at once and
-waits for the slowest (or the timeout); ``sequential`` calls them one by one in the given
-order and stops as soon as the leading answer can no longer be overturned by the models
-not yet asked; ``cascade`` calls the cheapest model first and escalates while the answer
-that is winning is backed by no response with confidence at or above a threshold.
-
-Failed calls (errors) and calls slower than the timeout give no vote and are reported.
-Everything is vectorized over questions with numpy; the only loop runs over the (at most
-a handful of) models.
-"""
+"""The mock models' ensemble runs: each model answers (in parallel, one after another with
+early stopping, or cheapest first as a cascade), the vote decides, and the batch is
+summarised with Wilson score intervals (Wilson 1927), the accuracy-cost Pareto frontier,
+the Condorcet jury figure for independent voters (Poisson-binomial) and paired
+comparisons of two strategies."""
 
 from __future__ import annotations
 

@@ -1,50 +1,7 @@
-"""Request hedging: send a backup request after a delay and keep whichever answer arrives
-first, the loser being cancelled (Dean & Barroso, "The Tail at Scale", CACM 2013).
-
-Everything here is vectorized over requests with numpy and seeded. Three independent
-random streams are spawned from the seed: one for primary latencies, one for backups and
-one for the adaptive policy's own draws, so every strategy run with the same seed sees the
-*same primary latencies* (a paired comparison against no hedging) and the same backup
-latencies (common random numbers across delays, which keeps trade-off curves smooth).
-
-Strategies
-----------
-``none``
-    Never hedge (the baseline).
-``fixed``
-    Hedge after a fixed delay ``delay_ms``.
-``percentile``
-    Hedge at the running P-th percentile of the latencies observed so far. To stay
-    vectorized the rolling window is computed per batch: requests are cut into consecutive
-    batches of ``window`` requests, and every request of batch b hedges at the P-th
-    percentile (``numpy.quantile`` along axis 1 of the reshaped primaries) of the primary
-    latencies of batch b - 1, i.e. of the previous ``window`` requests. Batch 0 uses the
-    warm-up delay. The observed latencies are those of primary requests, as the service's
-    own latency monitor reports them, so a shift of the distribution moves the delay one
-    window later.
-``adaptive``
-    Batched Thompson sampling (Thompson 1933; Russo et al., "A Tutorial on Thompson
-    Sampling", 2018) over the arms {P50, P75, P90, P95, P99 of the previous ``window``
-    primary latencies}. Each request draws its own sample from every arm's Gaussian
-    posterior of the mean loss and takes the arm with the lowest draw; posteriors are
-    updated after every batch. The loss of a request is ``1{latency > slo_ms}`` plus
-    ``load_weight`` per extra request sent, so the bandit trades tail latency against load.
-
-Profiles
---------
-Every function takes the mock's :class:`~crucible_mock.latency.LatencyProfile` (or its
-name) or any :class:`~crucible_mock.latency.LatencyDistribution`, such as the empirical
-distribution of a latency log (``hedging_plan.empirical_profile``): ``simulate`` then
-resamples the log (the bootstrap) and the exact quantiles use its step CDF. Planning
-(``recommend_delay``, ``independence_check``) and exports (``export_policy``) live in
-``hedging_plan`` and ``hedging_export`` and are re-exported here.
-
-Every strategy takes a hedge ``budget`` (percent of requests that may hedge), enforced by a
-token bucket refilled every ``budget_window`` requests with that window's share of tokens
-(no carry-over of unused tokens): within a window the first requests that want to hedge take
-the tokens, and when everything is slow hedging switches itself off instead of doubling the
-load. Over any run at most ``floor(budget / 100 * n)`` requests hedge.
-"""
+"""The hedged latency in closed form: with backups sent at the delay d, the first answer
+T = min(X1, d + X2, ...) has survival S(t) S(t - d) ... (Dean & Barroso, "The Tail at
+Scale", CACM 2013), so quantiles and the expected extra load come from the latency
+profile's CDF without simulation."""
 
 from __future__ import annotations
 

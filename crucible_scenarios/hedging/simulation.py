@@ -34,10 +34,11 @@ Profiles
 --------
 Every function takes the mock's :class:`~crucible_mock.latency.LatencyProfile` (or its
 name) or any :class:`~crucible_mock.latency.LatencyDistribution`, such as the empirical
-distribution of a latency log (``hedging_plan.empirical_profile``): ``simulate`` then
-resamples the log (the bootstrap) and the exact quantiles use its step CDF. Planning
-(``recommend_delay``, ``independence_check``) and exports (``export_policy``) live in
-``hedging_plan`` and ``hedging_export`` and are re-exported here.
+distribution of a latency log (:func:`crucible_scenarios.hedging.empirical_profile`):
+``simulate`` then resamples the log (the bootstrap) and the exact quantiles
+(:mod:`crucible_scenarios.hedging.exact`) use its step CDF. Planning (``recommend_delay``,
+``independence_check``) lives in :mod:`crucible_scenarios.hedging.plan`, exports
+(``export_policy``) in :mod:`crucible_scenarios.hedging.export`.
 
 Every strategy takes a hedge ``budget`` (percent of requests that may hedge), enforced by a
 token bucket refilled every ``budget_window`` requests with that window's share of tokens

@@ -1,13 +1,7 @@
-"""Production monitoring of a deployed model: a simulated 30-day hourly baseline plus
-today, statistical detectors of degradation with known false-alarm rates, and a
-retraining recommendation.
-
-Every metric is turned into standardized observations (z-scores against the baseline)
-that are approximately N(0, 1) while nothing changes, oriented so that a positive value
-means *worse* (lower accuracy, higher latency, cost or error rate). The detectors then
-run on those z-scores, so their false-alarm spacing is the in-control average run length
-computed in :mod:`crucible_scenarios.monitoring_arl`.
-"""
+"""Detectors of a degraded metric on an hourly history, each in standard units against the
+baseline: the two-proportion z-test per window (with the baseline's Wilson band), the
+tabular CUSUM (Page 1954), the EWMA chart with exact time-varying limits (Roberts 1959;
+Montgomery) and the Bernoulli CUSUM on the counts."""
 
 from __future__ import annotations
 

@@ -1,13 +1,6 @@
-"""Production monitoring of a deployed model: a simulated 30-day hourly baseline plus
-today, statistical detectors of degradation with known false-alarm rates, and a
-retraining recommendation.
-
-Every metric is turned into standardized observations (z-scores against the baseline)
-that are approximately N(0, 1) while nothing changes, oriented so that a positive value
-means *worse* (lower accuracy, higher latency, cost or error rate). The detectors then
-run on those z-scores, so their false-alarm spacing is the in-control average run length
-computed in :mod:`crucible_scenarios.monitoring_arl`.
-"""
+"""The simulated production history: thirty days of hourly traffic (queries, accuracy,
+latency P50/P95, cost, errors, with daily seasonality) and today, with an optional abrupt
+or gradual degradation of one metric."""
 
 from __future__ import annotations
 

@@ -1,24 +1,6 @@
-"""Parameter search for a mock model: grid, random and Bayesian optimization of prompt
-parameters (temperature, max_tokens, few-shot examples), validated on held-out queries.
-
-The mock accuracy surface (:func:`expected_accuracy`) is a logistic model per query:
-
-* each query has a task type (precise tasks like a low temperature, open tasks a higher
-  one), a difficulty and the answer length it needs;
-* the temperature penalty is quadratic around the task's sweet spot, and few-shot
-  examples pull that sweet spot down (an interaction);
-* few-shot gains saturate (``1 - exp(-k/2.5)``) while each example costs tokens: answers
-  grow longer, so a small ``max_tokens`` truncates more of them (a second interaction),
-  and long contexts distract slightly;
-* ``max_tokens`` too small truncates answers (a truncated answer is wrong); beyond what
-  answers need it only adds rambling, so returns diminish and then turn slightly down.
-
-:func:`objective` draws one pass/fail outcome per query from these probabilities, so
-repeated evaluation of one configuration varies (binomial noise). The best configuration
-scores well below 100% (see :data:`TRUE_OPTIMUM`) and only a small part of the space is
-within one point of it. Dimensions the mock model does not read (user-added ones) have no
-effect: a search has to find out which knobs matter.
-"""
+"""The mock tuning problem: a known accuracy surface over temperature, max_tokens and
+few-shot examples, scored on seeded query sets (tuning and held-out), with its true
+optimum so the regret is honest; and the Branin test function."""
 
 from __future__ import annotations
 

@@ -1,24 +1,7 @@
-"""Parameter search for a mock model: grid, random and Bayesian optimization of prompt
-parameters (temperature, max_tokens, few-shot examples), validated on held-out queries.
-
-The mock accuracy surface (:func:`expected_accuracy`) is a logistic model per query:
-
-* each query has a task type (precise tasks like a low temperature, open tasks a higher
-  one), a difficulty and the answer length it needs;
-* the temperature penalty is quadratic around the task's sweet spot, and few-shot
-  examples pull that sweet spot down (an interaction);
-* few-shot gains saturate (``1 - exp(-k/2.5)``) while each example costs tokens: answers
-  grow longer, so a small ``max_tokens`` truncates more of them (a second interaction),
-  and long contexts distract slightly;
-* ``max_tokens`` too small truncates answers (a truncated answer is wrong); beyond what
-  answers need it only adds rambling, so returns diminish and then turn slightly down.
-
-:func:`objective` draws one pass/fail outcome per query from these probabilities, so
-repeated evaluation of one configuration varies (binomial noise). The best configuration
-scores well below 100% (see :data:`TRUE_OPTIMUM`) and only a small part of the space is
-within one point of it. Dimensions the mock model does not read (user-added ones) have no
-effect: a search has to find out which knobs matter.
-"""
+"""Grid, random and Bayesian search (a Gaussian process with EI, PI, LCB or gp_hedge
+through scikit-optimize's ask/tell; Snoek, Larochelle & Adams 2012), run trial by trial,
+the surrogate surface of any strategy's trials, re-validation of the winner with a
+Wilson interval, and comparisons of strategies over seeds (Bergstra & Bengio 2012)."""
 
 from __future__ import annotations
 
@@ -58,7 +41,7 @@ MIN_TRIALS, MAX_TRIALS = 2, 200
 DEFAULT_TRIALS = 30
 #: Extra random restarts of the marginal-likelihood fit of :func:`surrogate_surface`'s GP
 #: (a display of any strategy's trials; the Bayesian search itself uses
-#: ``crucible_scenarios.advisor.BAYES_SETTINGS``).
+#: ``crucible_scenarios.optimization.advisor.BAYES_SETTINGS``).
 GP_RESTARTS = 0
 
 
@@ -96,9 +79,10 @@ def iter_optimize(strategy: str, space: SearchSpace, n_trials: int, seed: int, *
     * ``random``: independent uniform draws from the space;
     * ``bayesian``: scikit-optimize's ``Optimizer`` (ask/tell) with a Gaussian-process
       surrogate (Matern 5/2 kernel) and the settings of
-      ``crucible_scenarios.advisor.BAYES_SETTINGS`` (random starts, then the acquisition
-      function, expected improvement, probability of improvement, lower confidence bound
-      or the GP-hedge portfolio, maximized by L-BFGS from the best sampled candidates).
+      ``crucible_scenarios.optimization.advisor.BAYES_SETTINGS`` (random starts, then the
+      acquisition function, expected improvement, probability of improvement, lower
+      confidence bound or the GP-hedge portfolio, maximized by L-BFGS from the best
+      sampled candidates).
 
     Without ``objective`` the score is the mock model's measured accuracy on the study's
     tuning queries (:func:`objective`). Columns: trial, one per dimension, score,
@@ -284,6 +268,16 @@ def surrogate_surface(space: SearchSpace, trials: pd.DataFrame, x: str, y: str, 
 
 
 # --------------------------------------------------------------------- comparison
+def _check_seeds(seeds: Sequence[int]) -> list[int]:
+    try:
+        checked = [require_int("seeds", s, low=0, high=MAX_SEED) for s in seeds]
+    except TypeError:
+        raise ValueError("seeds must be a sequence of integers") from None
+    if not checked:
+        raise ValueError("seeds must not be empty")
+    return checked
+
+
 def compare_strategies(space: SearchSpace, n_trials: int, seeds: Sequence[int], *,
                        objective: ObjectiveFn | None = None, maximize: bool = True,
                        acquisition: str = "EI") -> pd.DataFrame:
@@ -293,12 +287,7 @@ def compare_strategies(space: SearchSpace, n_trials: int, seeds: Sequence[int], 
     best-so-far score across seeds, and the number of seeds with that trial (grid may use
     fewer trials than the budget).
     """
-    try:
-        seeds = [require_int("seeds", s, low=0, high=MAX_SEED) for s in seeds]
-    except TypeError:
-        raise ValueError("seeds must be a sequence of integers") from None
-    if not seeds:
-        raise ValueError("seeds must not be empty")
+    seeds = _check_seeds(seeds)
     frames = []
     for strategy in STRATEGIES:
         curves = []
@@ -322,19 +311,13 @@ def compare_recommendations(space: SearchSpace, n_trials: int, seeds: Sequence[i
     """A fairer comparison of strategies on the mock: the *true* expected accuracy
     (:func:`expected_accuracy`, known here) of the configuration each strategy would pick
     after ``n_trials``, both by the best observed score and by the advisor's best posterior
-    mean (``crucible_scenarios.advisor.recommend``), over several seeds.
+    mean (``crucible_scenarios.optimization.advisor.recommend``), over several seeds.
 
     Returns one row per (strategy, pick): median, 25th and 75th percentile over seeds and
     the number of seeds.
     """
-
     check_space(space)
-    try:
-        seeds = [require_int("seeds", s, low=0, high=MAX_SEED) for s in seeds]
-    except TypeError:
-        raise ValueError("seeds must be a sequence of integers") from None
-    if not seeds:
-        raise ValueError("seeds must not be empty")
+    seeds = _check_seeds(seeds)
     records = []
     for strategy in STRATEGIES:
         by_pick: dict[str, list[float]] = {"best observed": [], "best posterior mean": []}
@@ -354,7 +337,7 @@ def compare_recommendations(space: SearchSpace, n_trials: int, seeds: Sequence[i
 
 
 # ------------------------------------------------------------------- advisor
-#: The advisor for the user's own trials lives in :mod:`crucible_scenarios.advisor`
+#: The advisor for the user's own trials lives in :mod:`crucible_scenarios.optimization.advisor`
 #: (it builds on the space types above); its public names are re-exported here, loaded
 #: on first use so that neither module imports the other at import time.
 _ADVISOR_NAMES = frozenset({

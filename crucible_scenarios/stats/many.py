@@ -1,26 +1,6 @@
-"""Statistical comparison of two (or more) models: an A/B test a statistician would sign.
-
-The experiment: two mock models answer the same GSM8K-style math problems, so every
-problem yields a *pair* of outcomes (correct or not, latency, cost). :func:`compare` picks
-the test that fits the design and the data and says why:
-
-* binary, paired: exact McNemar test (exact binomial test on the discordant pairs);
-* binary, unpaired: Fisher's exact test when an expected cell count is below 5, else the
-  two-proportion z-test (equal to Pearson's chi-square without continuity correction);
-* continuous, paired: paired t-test when the differences pass a Shapiro-Wilk normality
-  check, else the Wilcoxon signed-rank test;
-* continuous, unpaired: Welch's t-test when both groups pass Shapiro-Wilk, else the
-  Mann-Whitney U test; Levene's (Brown-Forsythe) test of equal variances is reported.
-
-Effect sizes come with confidence intervals: risk difference (Newcombe's hybrid score
-interval, the paired variant "method 10" of Newcombe 1998 for paired data), odds ratio and
-Cohen's h for proportions; Cohen's d (d_z for paired data) with a BCa bootstrap interval
-and Hedges' g for means; the rank-biserial correlation for rank tests. Proportions get
-Wilson score intervals. Power and sample sizes come from ``statsmodels.stats.power``.
-
-Convention: every difference is B minus A, and ``alternative="greater"`` means "B is
-larger than A" (more accurate, slower, dearer, depending on the metric).
-"""
+"""More than two models at once: an omnibus test (Cochran's Q for paired binary outcomes,
+Friedman for paired continuous ones, Pearson's chi-square or one-way ANOVA / Kruskal-Wallis
+when independent) and every pair compared, p-values adjusted by Holm or Benjamini-Hochberg."""
 
 from __future__ import annotations
 

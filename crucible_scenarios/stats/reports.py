@@ -1,7 +1,7 @@
 """Reports of a :class:`~crucible_scenarios.stats.Comparison` in Markdown, LaTeX, HTML and
 JSON: hypothesis, design, test and why, statistic, df, p-value, effect size with its
 interval, power, verdict and a reproducibility line; and of a paired comparison of two eval
-logs (:mod:`crucible_scenarios.evals`), naming each source file's task, model, format and
+logs (:mod:`crucible_scenarios.stats.evals`), naming each source file's task, model, format and
 sample counts. Every text field (model names, metric
 names and the sentences that quote them) is escaped for the target format."""
 

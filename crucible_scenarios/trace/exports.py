@@ -1,18 +1,5 @@
-"""Causal reasoning traces: the events of one model's reasoning on one problem, the
-alternatives it weighed at each decision, and how its confidence moved.
-
-A :class:`Trace` is a time-ordered list of :class:`TraceEvent` objects linked into a
-directed acyclic graph by ``parent_id`` (the step an event belongs to) and ``depends_on``
-(the earlier events it uses). :func:`generate_trace` builds a coherent mock trace for a
-question of :mod:`crucible_mock.datasets`: its hypotheses follow the item's worked
-solution to the right answer, rejected alternatives come from the item's distractors and
-from plausible slips (a wrong operation, a misread), and confidence dips where the model
-flags an ambiguity and recovers once it is resolved.
-
-Exports: JSON (exact round trip through :meth:`Trace.to_json` / :func:`from_json`),
-Markdown, a Mermaid flowchart of the causal links, and a standalone HTML page in which
-every text field is escaped.
-"""
+"""A trace as Markdown, a Mermaid flowchart and a standalone HTML page, reasoning traces
+and span traces alike; every text a trace carries is escaped for its target."""
 
 from __future__ import annotations
 

@@ -1,21 +1,6 @@
-"""Span analysis of imported traces: the span tree, the critical path, the time, token
-and cost roll-up per span, breakdowns per kind or model, filters and the comparison of
-two traces.
-
-All functions are pure and vectorised with numpy over the trace's events, with no
-recursion, so a 10^4-deep chain and a 10^5-span trace are handled alike. A reasoning
-trace of the mock (point events) is a span trace whose spans all have zero length.
-
-Definitions used throughout:
-
-- a span's *parent* is its ``parent_id`` when that id is in the trace (else it is a root);
-- *finish*: the recorded end, or for an open span the trace's last known time
-  (:meth:`Trace.span_times`);
-- an *LLM span* is a span of kind ``llm`` or one that carries token counts or a cost;
-  a *leaf* LLM span has no LLM span beneath it. Tokens and cost of a span are summed over
-  the leaf LLM spans of its subtree (itself included), so a generation nested in a
-  generation, both carrying usage (as Vercel's AI SDK writes them), is counted once.
-"""
+"""The arrays of a span tree, built once per trace and cached on it: each span's parent
+index (a hash lookup), depth by pointer doubling (no recursion), levels, own token usage
+and the leaf-LLM mask that keeps nested generations from being counted twice."""
 
 from __future__ import annotations
 
