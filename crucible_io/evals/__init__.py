@@ -12,8 +12,11 @@ One module per tool, each written from its tool's published log schema:
 - :mod:`.openai_evals`: record logs (``spec``, ``final_report``, ``match`` events);
 - :mod:`.csv_layout`: the single-run CSV (``item_id``, ``score``, optional columns).
 
-:mod:`.detect` names the format of a file from its bytes and name; :mod:`.reader` holds
-the entry points and the table of readers per format. Every failure is a
+Each tool's module describes its formats in an :class:`EvalFormat` (how its files look,
+which function reads them); :mod:`.detect` holds the table of them
+(:data:`EVAL_FORMATS`) and names the format of a file from its bytes and name, and
+:mod:`.reader` holds the entry points. A new format is its module plus one line in that
+table. Every failure is a
 :class:`~crucible_io.limits.ReadError` naming file, line or member and field; files that
 hold no per-item scores raise :class:`NoItemsError` saying what they do hold.
 """
@@ -25,10 +28,12 @@ from crucible_io.evals.common import (
     INSPECT_JSON,
     LM_EVAL,
     LM_EVAL_RESULTS,
+    MANIFEST,
     OPENAI_EVALS,
+    EvalFormat,
     NoItemsError,
 )
-from crucible_io.evals.detect import FORMATS, MANIFEST, detect_format
+from crucible_io.evals.detect import EVAL_FORMATS, FORMATS, detect_format
 from crucible_io.evals.inspect import INSPECT_VALUES, inspect_value_to_float
 from crucible_io.evals.lm_eval import (
     choice_probabilities,
@@ -39,6 +44,7 @@ from crucible_io.evals.reader import READERS, read_eval_log, read_eval_logs
 
 __all__ = [
     "CSV",
+    "EVAL_FORMATS",
     "FORMATS",
     "HELM",
     "INSPECT_EVAL",
@@ -49,6 +55,7 @@ __all__ = [
     "MANIFEST",
     "OPENAI_EVALS",
     "READERS",
+    "EvalFormat",
     "NoItemsError",
     "choice_probabilities",
     "detect_format",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,9 +16,10 @@ import pandas as pd
 from crucible_io.limits import (
     MAX_SOURCE_BYTES,
     DuplicateIdError,
+    Loaded,
     SchemaError,
 )
-from crucible_scenarios.eval_log import META_PREFIX
+from crucible_scenarios.eval_log import META_PREFIX, EvalLog
 
 LM_EVAL = "lm-eval samples"
 LM_EVAL_RESULTS = "lm-eval results"
@@ -27,6 +28,8 @@ INSPECT_JSON = "Inspect .json"
 HELM = "HELM"
 OPENAI_EVALS = "OpenAI evals"
 CSV = "CSV"
+#: Eval-set manifests written beside Inspect logs; they hold no scores.
+MANIFEST = "Inspect eval-set manifest"
 
 
 class NoItemsError(SchemaError):
@@ -135,3 +138,35 @@ class ReadRequest:
     task: str | None = None
     max_bytes: int = MAX_SOURCE_BYTES
     siblings: Mapping[str, bytes] | None = None
+
+
+@dataclass(frozen=True)
+class EvalFormat:
+    """One eval-log format: its name, its reader and how detection recognises it.
+
+    Each test looks at one shape of file, in this order: ``file_names`` (a file of such a
+    name is of this format whatever it holds), ``archive`` (the member names of a zip),
+    ``text`` (the file name and its first bytes), ``first_line`` (the first object of a
+    JSON Lines file) and ``document`` (a whole parsed JSON document, object or array).
+    ``refuse`` returns the message for a file of this tool that holds no per-item scores
+    (a side file), else None. ``keeps_parsed``: the reader is handed the parsed document
+    or archive, so the file is not parsed twice. ``aliases``: other names a caller may
+    give the format."""
+
+    name: str
+    read: Callable[[Loaded, ReadRequest], EvalLog]
+    aliases: tuple[str, ...] = ()
+    file_names: tuple[str, ...] = ()
+    archive: Callable[[list[str]], bool] | None = None
+    text: Callable[[str, bytes], bool] | None = None
+    first_line: Callable[[dict[str, Any]], bool] | None = None
+    document: Callable[[Any], bool] | None = None
+    refuse: Callable[[Any], str | None] | None = None
+    keeps_parsed: bool = True
+
+
+def first_record(doc: Any) -> dict[str, Any] | None:
+    """The first object of a JSON array (a list of records), else None."""
+    if isinstance(doc, list) and doc and isinstance(doc[0], dict):
+        return doc[0]
+    return None

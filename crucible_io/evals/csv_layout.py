@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from crucible_io.evals.common import CSV, ReadRequest, choose, item_frame
+from crucible_io.evals.common import CSV, EvalFormat, ReadRequest, choose, item_frame
 from crucible_io.limits import (
     Loaded,
     SchemaError,
@@ -96,3 +96,11 @@ def read(loaded: Loaded, request: ReadRequest) -> EvalLog:
     """A single-run CSV as :func:`read_eval_log` reads it."""
     return read_csv_log(loaded, model=request.model, task=request.task,
                         metric=request.metric)
+
+
+def _is_table(name: str, head: bytes) -> bool:
+    """A CSV or TSV by its name, or any file whose first bytes are not JSON."""
+    return name.endswith((".csv", ".tsv")) or (head[:1] not in (b"{", b"[") and bool(head))
+
+
+TABLE = EvalFormat(CSV, read, aliases=("csv",), text=_is_table, keeps_parsed=False)

@@ -1,6 +1,8 @@
-"""Which eval-log format a file is, from its bytes and name: zip layouts (Inspect ``.eval``,
-HELM run folders), JSON Lines first lines (lm-eval samples, OpenAI evals) and whole JSON
-documents; files that hold no per-item scores are named as such."""
+"""Which eval-log format a file is, from its bytes and name, by the table of formats: each
+tool's module describes how its files look (zip layouts, JSON Lines first lines, whole
+JSON documents, file names) in an :class:`~crucible_io.evals.common.EvalFormat`, and
+:func:`sniff` asks each in turn. A new format is its module plus one line in
+:data:`EVAL_FORMATS`."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from crucible_io.evals import csv_layout, helm, inspect, lm_eval, openai_evals
 from crucible_io.evals.common import (
     CSV,
     HELM,
@@ -17,6 +20,7 @@ from crucible_io.evals.common import (
     LM_EVAL,
     LM_EVAL_RESULTS,
     OPENAI_EVALS,
+    EvalFormat,
     NoItemsError,
 )
 from crucible_io.limits import (
@@ -27,24 +31,24 @@ from crucible_io.limits import (
     parse_json,
 )
 
+#: Every format detection knows, in the order its tests are asked.
+EVAL_FORMATS: tuple[EvalFormat, ...] = (
+    inspect.EVAL_ARCHIVE,
+    inspect.JSON_LOG,
+    lm_eval.RESULTS,
+    inspect.EVAL_SET_MANIFEST,
+    helm.RUN,
+    lm_eval.SAMPLES,
+    openai_evals.RECORD_LOG,
+    csv_layout.TABLE,
+)
 #: Format names, as shown to users and stored in ``EvalLog.format``.
 FORMATS: tuple[str, ...] = (LM_EVAL, LM_EVAL_RESULTS, INSPECT_EVAL, INSPECT_JSON, HELM,
                             OPENAI_EVALS, CSV)
-#: Eval-set manifests written beside Inspect logs; they hold no scores.
-MANIFEST = "Inspect eval-set manifest"
-
-_ALIASES = {
-    "lm_eval": LM_EVAL, "lm-eval": LM_EVAL, "lmeval": LM_EVAL, "lm_eval_samples": LM_EVAL,
-    "lm_eval_results": LM_EVAL_RESULTS, "inspect_eval": INSPECT_EVAL, "eval": INSPECT_EVAL,
-    "inspect_json": INSPECT_JSON, "inspect": INSPECT_JSON, "helm": HELM,
-    "openai_evals": OPENAI_EVALS, "openai": OPENAI_EVALS, "oaieval": OPENAI_EVALS,
-    "csv": CSV,
-}
+_BY_NAME = {f.name: f for f in EVAL_FORMATS}
+_ALIASES = {alias: f.name for f in EVAL_FORMATS for alias in f.aliases}
 _MORE_LINES = re.compile(rb"\n\s*\S")
-MANIFEST_NAMES = ("logs.json", "eval-set.json", ".eval-set-id")
 
-
-# --------------------------------------------------------------------------- detection
 
 def detect_format(data: bytes, name: str) -> str:
     """The format of a file from its bytes and name: one of :data:`FORMATS` (or
@@ -53,24 +57,26 @@ def detect_format(data: bytes, name: str) -> str:
 
 
 def sniff(data: bytes, name: str) -> tuple[str, Any]:
-    """(format, parsed JSON document or None) so a reader does not parse twice."""
+    """(format, parsed JSON document or archive, or None) so a reader does not parse
+    twice. The formats of :data:`EVAL_FORMATS` are asked by the shape of the file: its
+    name, a zip's members, its first bytes, a JSON Lines file's first object, then the
+    whole JSON document."""
     base = Path(name).name.lower()
-    if base == ".eval-set-id":
-        return MANIFEST, None
+    for fmt in EVAL_FORMATS:
+        if base in fmt.file_names:
+            return fmt.name, None
     if is_zip(data):
         archive = SafeZip(data, file=name)
         names = archive.names
-        if "header.json" in names or any(n.startswith("samples/") for n in names) \
-                or "_journal/start.json" in names:
-            return INSPECT_EVAL, archive
-        if any(n == "per_instance_stats.json" or n.endswith("/per_instance_stats.json")
-               for n in names):
-            return HELM, archive
+        for fmt in EVAL_FORMATS:
+            if fmt.archive is not None and fmt.archive(names):
+                return fmt.name, archive
         raise UnknownFormatError("a zip archive that is neither an Inspect .eval log nor "
                                  "a HELM run folder", file=name)
     head = data[:65536].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if base.endswith((".csv", ".tsv")) or (head[:1] not in (b"{", b"[") and head):
-        return CSV, None
+    for fmt in EVAL_FORMATS:
+        if fmt.text is not None and fmt.text(base, head):
+            return fmt.name, None
     first_line = head.split(b"\n", 1)[0].strip()
     if head[:1] == b"{" and first_line.endswith(b"}") and _MORE_LINES.search(data):
         try:
@@ -78,52 +84,36 @@ def sniff(data: bytes, name: str) -> tuple[str, Any]:
         except (json.JSONDecodeError, RecursionError, UnicodeDecodeError):
             first = None
         if isinstance(first, dict):
-            if "doc_id" in first:
-                return LM_EVAL, None
-            if {"spec", "final_report"} & first.keys() or {"run_id", "type"} <= first.keys():
-                return OPENAI_EVALS, None
+            for fmt in EVAL_FORMATS:
+                if fmt.first_line is not None and fmt.first_line(first):
+                    return fmt.name, None
     doc = parse_json(decode_text(data, file=name), file=name)
-    if isinstance(doc, dict):
-        if "eval" in doc and isinstance(doc["eval"], dict):
-            return INSPECT_JSON, doc
-        if "results" in doc and isinstance(doc["results"], dict) and (
-                {"versions", "configs", "n-samples", "config"} & doc.keys()):
-            return LM_EVAL_RESULTS, doc
-        if "eval_set_id" in doc and "tasks" in doc:
-            return MANIFEST, doc
-        if doc and all(isinstance(v, dict) and "eval" in v for v in doc.values()):
-            return MANIFEST, doc
-        if "request_states" in doc or "metric_specs" in doc:
-            raise NoItemsError("a HELM " + ("scenario_state.json" if "request_states" in doc
-                                            else "run_spec.json") +
-                               " holds no scores; read the run's per_instance_stats.json "
-                               "(or the run folder)", file=name)
-        if "doc_id" in doc:
-            return LM_EVAL, None
-        if {"spec", "final_report"} & doc.keys():
-            return OPENAI_EVALS, None
-    if isinstance(doc, list) and doc and isinstance(doc[0], dict):
-        if "instance_id" in doc[0] and "stats" in doc[0]:
-            return HELM, doc
-        if "doc_id" in doc[0]:
-            return LM_EVAL, None
-        if "name" in doc[0] and "count" in doc[0]:
-            raise NoItemsError("a HELM stats.json holds only aggregate statistics, no "
-                               "per-instance scores; read per_instance_stats.json",
-                               file=name)
+    for fmt in EVAL_FORMATS:
+        message = fmt.refuse(doc) if fmt.refuse is not None else None
+        if message is not None:
+            raise NoItemsError(message, file=name)
+        if fmt.document is not None and fmt.document(doc):
+            return fmt.name, doc if fmt.keeps_parsed else None
     raise UnknownFormatError(
         "not a recognised eval log (looked for lm-eval samples/results, Inspect .json/"
         ".eval, HELM per_instance_stats.json, OpenAI evals record log, CSV with item_id "
         "and score)", file=name)
 
 
-def canonical_format(fmt: str) -> str:
-    if fmt in FORMATS:
-        return fmt
+def format_named(fmt: str) -> EvalFormat:
+    """The format a caller names: its name in :data:`FORMATS` (any case) or an alias
+    (``lm_eval``, ``inspect``, ``helm``, ``openai``, ``csv``, ...)."""
+    if fmt in _BY_NAME:
+        return _BY_NAME[fmt]
     key = fmt.strip().lower().replace(" ", "_").replace(".", "")
     if key in _ALIASES:
-        return _ALIASES[key]
+        return _BY_NAME[_ALIASES[key]]
     for name in FORMATS:
         if name.lower() == fmt.strip().lower():
-            return name
+            return _BY_NAME[name]
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def canonical_format(fmt: str) -> str:
+    """The name of the format a caller names (see :func:`format_named`)."""
+    return format_named(fmt).name

@@ -10,10 +10,12 @@ from typing import Any
 
 from crucible_io.evals.common import (
     HELM,
+    EvalFormat,
     NoItemsError,
     ReadRequest,
     as_number,
     choose,
+    first_record,
     item_frame,
     sub_object,
 )
@@ -213,3 +215,32 @@ def read(loaded: Loaded, request: ReadRequest) -> EvalLog:
     return read_helm(loaded, request.parsed, folder=request.folder, metric=request.metric,
                      model=request.model, task=request.task, max_bytes=request.max_bytes,
                      siblings=request.siblings)
+
+
+def _is_run_archive(names: list[str]) -> bool:
+    return any(n == "per_instance_stats.json" or n.endswith("/per_instance_stats.json")
+               for n in names)
+
+
+def _is_per_instance_stats(doc: Any) -> bool:
+    first = first_record(doc)
+    return first is not None and "instance_id" in first and "stats" in first
+
+
+def _side_file(doc: Any) -> str | None:
+    """The message for a HELM file beside the run's per-instance stats, else None."""
+    if isinstance(doc, dict) and ("request_states" in doc or "metric_specs" in doc):
+        return ("a HELM " + ("scenario_state.json" if "request_states" in doc
+                             else "run_spec.json") +
+                " holds no scores; read the run's per_instance_stats.json (or the run "
+                "folder)")
+    first = first_record(doc)
+    if first is not None and "name" in first and "count" in first \
+            and "doc_id" not in first:
+        return ("a HELM stats.json holds only aggregate statistics, no per-instance "
+                "scores; read per_instance_stats.json")
+    return None
+
+
+RUN = EvalFormat(HELM, read, aliases=("helm",), archive=_is_run_archive,
+                 document=_is_per_instance_stats, refuse=_side_file)

@@ -11,6 +11,9 @@ from typing import Any
 
 from crucible_io.evals.common import (
     INSPECT_EVAL,
+    INSPECT_JSON,
+    MANIFEST,
+    EvalFormat,
     NoItemsError,
     ReadRequest,
     as_number,
@@ -259,3 +262,37 @@ def read(loaded: Loaded, request: ReadRequest) -> EvalLog:
     """An Inspect ``.eval`` or ``.json`` log as :func:`read_eval_log` reads it."""
     return read_inspect(loaded, request.parsed, request.kind, scorer=request.scorer,
                         metric=request.metric, model=request.model)
+
+
+#: File names Inspect gives its eval-set manifests.
+MANIFEST_NAMES = ("logs.json", "eval-set.json", ".eval-set-id")
+
+
+def refuse_manifest(loaded: Loaded, request: ReadRequest) -> EvalLog:
+    """An eval-set manifest holds no samples: a :class:`NoItemsError` saying so."""
+    raise NoItemsError("an Inspect eval-set manifest (eval-set.json / logs.json) "
+                       "holds no samples; read the .eval logs it lists", file=loaded.name)
+
+
+def _is_eval_archive(names: list[str]) -> bool:
+    return ("header.json" in names or any(n.startswith("samples/") for n in names)
+            or "_journal/start.json" in names)
+
+
+def _is_json_log(doc: Any) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get("eval"), dict)
+
+
+def _is_manifest(doc: Any) -> bool:
+    if not isinstance(doc, dict):
+        return False
+    return ("eval_set_id" in doc and "tasks" in doc) or (bool(doc) and all(
+        isinstance(v, dict) and "eval" in v for v in doc.values()))
+
+
+EVAL_ARCHIVE = EvalFormat(INSPECT_EVAL, read, aliases=("inspect_eval", "eval"),
+                          archive=_is_eval_archive)
+JSON_LOG = EvalFormat(INSPECT_JSON, read, aliases=("inspect_json", "inspect"),
+                      document=_is_json_log)
+EVAL_SET_MANIFEST = EvalFormat(MANIFEST, refuse_manifest, file_names=(".eval-set-id",),
+                               document=_is_manifest)

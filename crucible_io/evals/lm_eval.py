@@ -19,11 +19,14 @@ from scipy.special import softmax
 
 from crucible_io.evals.common import (
     LM_EVAL,
+    LM_EVAL_RESULTS,
+    EvalFormat,
     NoItemsError,
     ReadRequest,
     as_number,
     as_text,
     choose,
+    first_record,
     sub_object,
 )
 from crucible_io.limits import (
@@ -391,3 +394,36 @@ def read(loaded: Loaded, request: ReadRequest) -> EvalLog:
         log = attach_results_from_folder(log, request.folder, loaded.name,
                                          request.max_bytes)
     return log
+
+
+def refuse_results(loaded: Loaded, request: ReadRequest) -> EvalLog:
+    """A results file alone holds no per-item scores: a :class:`NoItemsError` saying
+    which file to read instead."""
+    raise NoItemsError("an lm-eval results file holds only aggregate scores, no "
+                       "per-item scores; read the samples_<task>_<date>.jsonl that "
+                       "--log_samples writes beside it (with this file for the "
+                       "cross-check)", file=loaded.name)
+
+
+def _is_sample(record: dict[str, Any]) -> bool:
+    return "doc_id" in record
+
+
+def _is_samples_document(doc: Any) -> bool:
+    if isinstance(doc, dict):
+        return "doc_id" in doc
+    first = first_record(doc)
+    return first is not None and "doc_id" in first
+
+
+def _is_results(doc: Any) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get("results"), dict) and bool(
+        {"versions", "configs", "n-samples", "config"} & doc.keys())
+
+
+SAMPLES = EvalFormat(LM_EVAL, read, aliases=("lm_eval", "lm-eval", "lmeval",
+                                             "lm_eval_samples"),
+                     first_line=_is_sample, document=_is_samples_document,
+                     keeps_parsed=False)
+RESULTS = EvalFormat(LM_EVAL_RESULTS, refuse_results, aliases=("lm_eval_results",),
+                     document=_is_results)

@@ -7,6 +7,7 @@ from typing import Any
 
 from crucible_io.evals.common import (
     OPENAI_EVALS,
+    EvalFormat,
     NoItemsError,
     ReadRequest,
     as_number,
@@ -95,3 +96,16 @@ def read_openai_evals(loaded: Loaded, *, model: str | None, task: str | None) ->
 def read(loaded: Loaded, request: ReadRequest) -> EvalLog:
     """An OpenAI evals record log as :func:`read_eval_log` reads it."""
     return read_openai_evals(loaded, model=request.model, task=request.task)
+
+
+def _is_record_line(record: dict[str, Any]) -> bool:
+    return bool({"spec", "final_report"} & record.keys()) or {"run_id", "type"} <= record.keys()
+
+
+def _is_record_document(doc: Any) -> bool:
+    return isinstance(doc, dict) and bool({"spec", "final_report"} & doc.keys())
+
+
+RECORD_LOG = EvalFormat(OPENAI_EVALS, read, aliases=("openai_evals", "openai", "oaieval"),
+                        first_line=_is_record_line, document=_is_record_document,
+                        keeps_parsed=False)

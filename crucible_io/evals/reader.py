@@ -11,19 +11,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from crucible_io.evals import csv_layout, helm, inspect, lm_eval, openai_evals
 from crucible_io.evals.common import (
-    CSV,
     HELM,
-    INSPECT_EVAL,
-    INSPECT_JSON,
     LM_EVAL,
     LM_EVAL_RESULTS,
-    OPENAI_EVALS,
+    MANIFEST,
     NoItemsError,
     ReadRequest,
 )
-from crucible_io.evals.detect import MANIFEST, MANIFEST_NAMES, canonical_format, sniff
+from crucible_io.evals.detect import EVAL_FORMATS, canonical_format, sniff
+from crucible_io.evals.inspect import MANIFEST_NAMES
 from crucible_io.evals.lm_eval import (
     attach_results_from_folder,
     lm_results_from_bytes,
@@ -89,30 +86,9 @@ def _cross_check(log: EvalLog) -> EvalLog:
     return replace(log, notes=(*log.notes, note))
 
 
-def _refuse_results(loaded: Loaded, request: ReadRequest) -> EvalLog:
-    raise NoItemsError("an lm-eval results file holds only aggregate scores, no "
-                       "per-item scores; read the samples_<task>_<date>.jsonl that "
-                       "--log_samples writes beside it (with this file for the "
-                       "cross-check)", file=loaded.name)
-
-
-def _refuse_manifest(loaded: Loaded, request: ReadRequest) -> EvalLog:
-    raise NoItemsError("an Inspect eval-set manifest (eval-set.json / logs.json) "
-                       "holds no samples; read the .eval logs it lists", file=loaded.name)
-
-
-#: The reader of every format :func:`crucible_io.evals.detect.sniff` names: a new format
-#: is its module (with a ``read(loaded, request)``) and one line here.
+#: The reader of every format detection names (from :data:`EVAL_FORMATS`).
 READERS: dict[str, Callable[[Loaded, ReadRequest], EvalLog]] = {
-    LM_EVAL: lm_eval.read,
-    LM_EVAL_RESULTS: _refuse_results,
-    INSPECT_EVAL: inspect.read,
-    INSPECT_JSON: inspect.read,
-    HELM: helm.read,
-    OPENAI_EVALS: openai_evals.read,
-    CSV: csv_layout.read,
-    MANIFEST: _refuse_manifest,
-}
+    fmt.name: fmt.read for fmt in EVAL_FORMATS}
 
 
 def _read_loaded(loaded: Loaded, *, folder: Path | None, fmt: str | None,
