@@ -12,18 +12,21 @@ One module per format family, each written from its format's published schema:
 
 :mod:`.common` holds the raw span and the value helpers every reader shares,
 :mod:`.build` turns raw spans into traces (one per trace id, with its checks), and
-:mod:`.reader` detects the format and holds the table of readers per format.
+:mod:`.reader` holds :data:`TRACE_READERS`, the table of formats: each module describes
+its format in a :class:`TraceFormat` (how its documents look, which function reads
+them), so a new format is its module plus one line in that table.
 """
 
-from crucible_io.traces.common import MAX_TEXT, TRUNCATED
+from crucible_io.traces.common import MAX_TEXT, TRUNCATED, TraceFormat
 from crucible_io.traces.reader import (
     PER_LINE,
     TRACE_FORMATS,
+    TRACE_READERS,
     WHOLE,
     detect_trace_format,
     read_traces,
 )
 from crucible_scenarios.trace import MAX_SPAN_ID, MAX_SPANS
 
-__all__ = ["MAX_SPANS", "MAX_SPAN_ID", "MAX_TEXT", "PER_LINE", "TRACE_FORMATS", "TRUNCATED",
-           "WHOLE", "detect_trace_format", "read_traces"]
+__all__ = ["MAX_SPANS", "MAX_SPAN_ID", "MAX_TEXT", "PER_LINE", "TRACE_FORMATS", "TRACE_READERS",
+           "TRUNCATED", "WHOLE", "TraceFormat", "detect_trace_format", "read_traces"]

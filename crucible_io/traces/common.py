@@ -10,7 +10,8 @@ import binascii
 import calendar
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from crucible_io.limits import (
@@ -387,3 +388,35 @@ def first_number(obj: Any, keys: Iterable[str]) -> Any:
 
 def first_item(value: Any) -> Any:
     return value[0] if isinstance(value, list) and value else None
+
+
+#: Reads one document (or, for JSON Lines, one line's document) into raw spans.
+LineReader = Callable[[Any, ReadContext, int | None, list[RawSpan]], None]
+#: Reads a whole file's documents (a JSON Lines file as one list of records) into raw
+#: spans; may return the raw records by span id (Langfuse's costs and usage).
+WholeReader = Callable[[Any, ReadContext, list[RawSpan]], dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class TraceFormat:
+    """One trace format: its name, its reader and how detection recognises it.
+
+    ``document`` tests a JSON object at the top of a file; ``fallback`` is asked of
+    every format only after each ``document`` test said no (a looser shape, such as a
+    bare list of spans under ``data``); ``record`` tests the first object of an array or
+    of a JSON Lines file of records; ``in_lists``: an array of this format's documents is
+    this format too. Exactly one of ``read_line`` (each JSON Lines document on its own,
+    the line named in errors) and ``read_whole`` is set."""
+
+    name: str
+    document: Callable[[dict[str, Any]], bool]
+    fallback: Callable[[dict[str, Any]], bool] | None = None
+    record: Callable[[dict[str, Any]], bool] | None = None
+    in_lists: bool = True
+    read_line: LineReader | None = None
+    read_whole: WholeReader | None = None
+
+
+def first_of_data(doc: dict[str, Any]) -> Any:
+    """The first item of a document's ``data`` (else ``spans``) array, or None."""
+    return first_item(doc.get("data", doc.get("spans")))

@@ -8,9 +8,11 @@ from typing import Any
 from crucible_io.traces.common import (
     RawSpan,
     ReadContext,
+    TraceFormat,
     as_obj,
     as_str,
     clip_value,
+    first_of_data,
     float_or_none,
     int_or_none,
     is_null_id,
@@ -114,3 +116,18 @@ def read_jaeger(doc: Any, ctx: ReadContext, out: list[RawSpan]) -> None:
                                             fields))
             span.links = [d for d in depends if d]
             out.append(span)
+
+
+def _is_query_answer(doc: dict[str, Any]) -> bool:
+    first = first_of_data(doc)
+    return isinstance(first, dict) and "spans" in first and (
+        "traceID" in first or "processes" in first)
+
+
+def _is_trace(doc: dict[str, Any]) -> bool:
+    return "traceID" in doc and isinstance(doc.get("spans"), list)
+
+
+FORMAT = TraceFormat("jaeger", document=_is_query_answer, fallback=_is_trace,
+                     record=lambda first: "traceID" in first and "spans" in first,
+                     read_whole=read_jaeger)

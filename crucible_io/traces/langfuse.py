@@ -8,6 +8,7 @@ from typing import Any
 from crucible_io.traces.common import (
     RawSpan,
     ReadContext,
+    TraceFormat,
     as_obj,
     as_str,
     clip,
@@ -118,3 +119,17 @@ def read_langfuse(doc: Any, ctx: ReadContext, out: list[RawSpan]) -> dict[str, d
                     span.attributes[f"score.{sc['name']}"] = sc.get("value",
                                                                     sc.get("stringValue"))
     return {default_trace: trace_rec} if default_trace else {}
+
+
+def _is_export(doc: dict[str, Any]) -> bool:
+    inner = doc.get("trace")
+    return "observations" in doc or (isinstance(inner, dict) and "observations" in inner)
+
+
+def _is_observation(first: dict[str, Any]) -> bool:
+    return "parentObservationId" in first or (
+        "startTime" in first and str(first.get("type", "")).upper() in LANGFUSE_KINDS)
+
+
+FORMAT = TraceFormat("langfuse", document=_is_export, record=_is_observation,
+                     in_lists=False, read_whole=read_langfuse)

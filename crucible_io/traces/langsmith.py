@@ -10,6 +10,7 @@ from typing import Any
 from crucible_io.traces.common import (
     RawSpan,
     ReadContext,
+    TraceFormat,
     as_str,
     clip,
     clip_value,
@@ -185,3 +186,16 @@ def read_langsmith(doc: Any, ctx: ReadContext, out: list[RawSpan]) -> None:
                 node = ids[node.parent_id]
                 seen += 1
             s.trace_id = node.trace_id or node.span_id
+
+
+def _is_runs(doc: dict[str, Any]) -> bool:
+    return (isinstance(doc.get("post"), list) or isinstance(doc.get("patch"), list)
+            or ("run_type" in doc and "id" in doc) or isinstance(doc.get("runs"), list))
+
+
+def _is_run(first: dict[str, Any]) -> bool:
+    return "run_type" in first or "dotted_order" in first or "parent_run_id" in first
+
+
+FORMAT = TraceFormat("langsmith", document=_is_runs, record=_is_run,
+                     read_whole=read_langsmith)

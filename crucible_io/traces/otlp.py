@@ -10,11 +10,13 @@ from typing import Any
 from crucible_io.traces.common import (
     RawSpan,
     ReadContext,
+    TraceFormat,
     any_value,
     as_obj,
     as_str,
     clip,
     either_key,
+    first_of_data,
     flatten_into,
     is_null_id,
     maybe_json,
@@ -206,3 +208,16 @@ def _otlp_span(sp: Any, ctx: ReadContext, line: int | None, where: str, base: di
                 if lid:
                     span.links.append(lid)
     out.append(span)
+
+
+def _is_request(doc: dict[str, Any]) -> bool:
+    return "resourceSpans" in doc or "resource_spans" in doc
+
+
+def _is_span_list(doc: dict[str, Any]) -> bool:
+    first = first_of_data(doc)
+    return isinstance(first, dict) and ("spanId" in first or "span_id" in first)
+
+
+FORMAT = TraceFormat("otlp-json", document=_is_request, fallback=_is_span_list,
+                     read_line=read_otlp)

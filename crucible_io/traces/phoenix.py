@@ -8,8 +8,10 @@ from typing import Any
 from crucible_io.traces.common import (
     RawSpan,
     ReadContext,
+    TraceFormat,
     as_obj,
     as_str,
+    first_of_data,
     flatten_into,
     is_null_id,
     norm_id,
@@ -64,3 +66,13 @@ def read_phoenix(doc: Any, ctx: ReadContext, out: list[RawSpan]) -> None:
                     span.events.append((as_str(ev.get("name")), time_ns(ev.get("timestamp")),
                                         eattrs))
         out.append(span)
+
+
+def _is_span_answer(doc: dict[str, Any]) -> bool:
+    first = first_of_data(doc)
+    return isinstance(first, dict) and isinstance(first.get("context"), dict)
+
+
+FORMAT = TraceFormat("phoenix", document=_is_span_answer,
+                     record=lambda first: isinstance(first.get("context"), dict)
+                     and "span_kind" in first, read_whole=read_phoenix)

@@ -29,7 +29,6 @@ the line or span, and the field.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from crucible_io.limits import (
@@ -45,14 +44,16 @@ from crucible_io.limits import (
     looks_like_json_lines,
     parse_json,
 )
+from crucible_io.traces import jaeger, langfuse, langsmith, otlp, phoenix, tempo
 from crucible_io.traces.build import build_traces
-from crucible_io.traces.common import RawSpan, ReadContext, first_item
-from crucible_io.traces.jaeger import read_jaeger
-from crucible_io.traces.langfuse import LANGFUSE_KINDS, read_langfuse
-from crucible_io.traces.langsmith import read_langsmith
-from crucible_io.traces.otlp import read_otlp
-from crucible_io.traces.phoenix import read_phoenix
-from crucible_io.traces.tempo import read_tempo
+from crucible_io.traces.common import (
+    LineReader,
+    RawSpan,
+    ReadContext,
+    TraceFormat,
+    WholeReader,
+    first_item,
+)
 from crucible_scenarios.trace import (
     FORMAT_NAME,
     Trace,
@@ -65,58 +66,45 @@ TRACE_FORMATS: tuple[str, ...] = ("otlp-json", "otlp-jsonl", "tempo", "jaeger", 
                                   "phoenix", "langsmith", FORMAT_NAME)
 
 
+#: Every tool format detection knows, in the order its tests are asked; a new format is
+#: its module (with a :class:`~crucible_io.traces.common.TraceFormat`) and one line here.
+TRACE_READERS: tuple[TraceFormat, ...] = (
+    otlp.FORMAT,
+    tempo.FORMAT,
+    langfuse.FORMAT,
+    langsmith.FORMAT,
+    jaeger.FORMAT,
+    phoenix.FORMAT,
+)
+
+
 def _detect_doc(doc: Any) -> str | None:
-    """The format of one parsed JSON document, or None."""
+    """The format of one parsed JSON document, or None: our own format, then each
+    format's ``document`` test, then each ``fallback``; an array by its first item (a
+    document of a format that comes in lists, or a format's ``record``)."""
     if isinstance(doc, list):
         first = first_item(doc)
         if not isinstance(first, dict):
             return None
         inner = _detect_doc(first)
-        if inner in ("otlp-json", "tempo", "jaeger", "langsmith", "phoenix"):
-            return inner
-        if "traceID" in first and "spans" in first:
-            return "jaeger"
-        if "parentObservationId" in first or (
-                "startTime" in first and str(first.get("type", "")).upper()
-                in LANGFUSE_KINDS):
-            return "langfuse"
-        if "run_type" in first or "dotted_order" in first or "parent_run_id" in first:
-            return "langsmith"
-        if isinstance(first.get("context"), dict) and "span_kind" in first:
-            return "phoenix"
+        for fmt in TRACE_READERS:
+            if fmt.in_lists and inner == fmt.name:
+                return fmt.name
+        for fmt in TRACE_READERS:
+            if fmt.record is not None and fmt.record(first):
+                return fmt.name
         return None
     if not isinstance(doc, dict):
         return None
     if doc.get("format") == FORMAT_NAME or (
             isinstance(doc.get("events"), list) and "problem_id" in doc):
         return FORMAT_NAME
-    if "resourceSpans" in doc or "resource_spans" in doc:
-        return "otlp-json"
-    if "batches" in doc:
-        return "tempo"
-    if isinstance(doc.get("trace"), dict) and ("resourceSpans" in doc["trace"] or
-                                               "batches" in doc["trace"]):
-        return "tempo"
-    if "observations" in doc or (isinstance(doc.get("trace"), dict) and
-                                 "observations" in doc["trace"]):
-        return "langfuse"
-    if isinstance(doc.get("post"), list) or isinstance(doc.get("patch"), list):
-        return "langsmith"
-    if "run_type" in doc and "id" in doc:
-        return "langsmith"
-    if isinstance(doc.get("runs"), list):
-        return "langsmith"
-    data = doc.get("data", doc.get("spans"))
-    first = first_item(data)
-    if isinstance(first, dict):
-        if "spans" in first and ("traceID" in first or "processes" in first):
-            return "jaeger"
-        if isinstance(first.get("context"), dict):
-            return "phoenix"
-        if "spanId" in first or "span_id" in first:
-            return "otlp-json"
-    if "traceID" in doc and isinstance(doc.get("spans"), list):
-        return "jaeger"
+    for fmt in TRACE_READERS:
+        if fmt.document(doc):
+            return fmt.name
+    for fmt in TRACE_READERS:
+        if fmt.fallback is not None and fmt.fallback(doc):
+            return fmt.name
     return None
 
 
@@ -151,15 +139,13 @@ def detect_trace_format(data: bytes | str, name: str = "<input>") -> str:
     return _format_of(docs, jsonl, name)
 
 
-#: Formats whose JSON Lines files hold one self-contained document per line (the
-#: collector's file exporter), read line by line with the line named in errors.
-PER_LINE: dict[str, Callable[[Any, ReadContext, int | None, list[RawSpan]], None]] = {
-    "otlp-json": read_otlp, "otlp-jsonl": read_otlp, "tempo": read_tempo}
-#: Formats read as a whole (the lines of a JSON Lines file are one list of records); a
-#: reader may return the raw records by span id (Langfuse's costs and usage).
-WHOLE: dict[str, Callable[[Any, ReadContext, list[RawSpan]], dict[str, Any] | None]] = {
-    "jaeger": read_jaeger, "langfuse": read_langfuse, "phoenix": read_phoenix,
-    "langsmith": read_langsmith}
+#: Formats read document by document (the collector's JSON Lines: one self-contained
+#: document per line, the line named in errors), and formats read as a whole.
+PER_LINE: dict[str, LineReader] = {
+    fmt.name: fmt.read_line for fmt in TRACE_READERS if fmt.read_line is not None}
+PER_LINE["otlp-jsonl"] = PER_LINE["otlp-json"]
+WHOLE: dict[str, WholeReader] = {
+    fmt.name: fmt.read_whole for fmt in TRACE_READERS if fmt.read_whole is not None}
 
 
 def read_traces(source: Source, *, fmt: str | None = None, name: str | None = None,

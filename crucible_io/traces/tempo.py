@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from crucible_io.traces.common import RawSpan, ReadContext
+from crucible_io.traces.common import RawSpan, ReadContext, TraceFormat
 from crucible_io.traces.otlp import read_otlp, read_resource_spans
 
 
@@ -19,3 +19,12 @@ def read_tempo(doc: Any, ctx: ReadContext, line: int | None, out: list[RawSpan])
         read_resource_spans(doc["batches"], "batches", ctx, line, out)
         return
     read_otlp(doc, ctx, line, out)
+
+
+def _is_tempo(doc: dict[str, Any]) -> bool:
+    inner = doc.get("trace")
+    return "batches" in doc or (isinstance(inner, dict) and (
+        "resourceSpans" in inner or "batches" in inner))
+
+
+FORMAT = TraceFormat("tempo", document=_is_tempo, read_line=read_tempo)
