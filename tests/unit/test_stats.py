@@ -504,3 +504,59 @@ def test_unpaired_power_is_finite_where_scipys_far_tail_is_nan() -> None:
     value = power(1.0, 49, kind="continuous", alpha=0.0078125, ratio=5.0)
     assert value == pytest.approx(upper, abs=1e-6)  # the lower tail is below Phi(-delta)
     assert value >= power(1.0, 48, kind="continuous", alpha=0.0078125, ratio=5.0)
+
+
+def test_newcombe_paired_interval_reproduces_fagerland_lydersen_laake() -> None:
+    # Fagerland, Lydersen & Laake, Statistical Analysis of Contingency Tables (2017),
+    # ch. 8, Cavo (2012): cells (59, 6, 16, 80), difference p1+ - p+1 = -0.0621, Newcombe
+    # square-and-add (method 10) 95% CI (-0.1186, -0.0046). Row 1 is our B, so the
+    # discordant cells are B-only 6 and A-only 16.
+    low, high = newcombe_paired_interval(59, 16, 6, 80)
+    assert round(low, 4) == -0.1186 and round(high, 4) == -0.0046
+    assert round((6 - 16) / 161, 4) == -0.0621
+
+
+def test_newcombe_phi_correction_cases() -> None:
+    # AD - BC within [0, N/2]: phi is 0, so the limits are the independent square-and-add
+    # of the two Wilson intervals (Newcombe 1998, method 10, the corrected phi).
+    both, a_only, b_only, neither = 10, 10, 10, 11  # AD - BC = 10 <= N/2 = 20.5
+    n = 41
+    lo_b, hi_b = proportion_confint(both + b_only, n, 0.05, method="wilson")
+    lo_a, hi_a = proportion_confint(both + a_only, n, 0.05, method="wilson")
+    p_b, p_a = (both + b_only) / n, (both + a_only) / n
+    low, high = newcombe_paired_interval(both, a_only, b_only, neither)
+    assert low == pytest.approx(p_b - p_a - math.hypot(p_b - lo_b, hi_a - p_a), abs=1e-12)
+    assert high == pytest.approx(p_b - p_a + math.hypot(hi_b - p_b, p_a - lo_a), abs=1e-12)
+
+
+@pytest.mark.parametrize("paired", [True, False])
+def test_cohens_d_interval_is_the_bca_bootstrap_of_d(paired: bool) -> None:
+    rng = np.random.default_rng(3)
+    a = rng.normal(10.0, 2.0, 40)
+    b = a + rng.normal(0.4, 1.5, 40) if paired else rng.normal(10.5, 2.0, 40)
+    result = compare(a, b, paired=paired, kind="continuous", n_boot=2000, seed=11)
+    if paired:
+        data: tuple[np.ndarray, ...] = (b - a,)
+
+        def d(x: np.ndarray, axis: int = -1) -> np.ndarray:
+            return x.mean(axis) / x.std(axis, ddof=1)
+    else:
+        data = (b, a)
+
+        def d(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:  # type: ignore[misc]
+            pooled = np.sqrt(((x.shape[axis] - 1) * x.var(axis, ddof=1)
+                              + (y.shape[axis] - 1) * y.var(axis, ddof=1))
+                             / (x.shape[axis] + y.shape[axis] - 2))
+            return (x.mean(axis) - y.mean(axis)) / pooled
+    # the lab resamples in batches of 1000 (memory); with two samples the batch size sets
+    # the order of the draws, so the reference uses the same
+    reference = stats.bootstrap(data, d, n_resamples=2000, method="BCa", vectorized=True,
+                                batch=1000, rng=np.random.default_rng(11)
+                                ).confidence_interval
+    assert result.effect.lower == pytest.approx(reference.low, rel=1e-9)
+    assert result.effect.upper == pytest.approx(reference.high, rel=1e-9)
+    # without resamples it is the normal approximation, a different interval
+    normal = compare(a, b, paired=paired, kind="continuous", n_boot=0)
+    assert normal.effect.value == pytest.approx(result.effect.value)
+    assert (normal.effect.lower, normal.effect.upper) != (result.effect.lower,
+                                                         result.effect.upper)
