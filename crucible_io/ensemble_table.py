@@ -21,7 +21,7 @@ from crucible_io.limits import (
     decode_text,
     load_source,
 )
-from crucible_io.tables import numeric, read_table
+from crucible_io.tables import line_of, numeric, read_table
 
 EXTRA_PREFIXES: tuple[str, ...] = ("confidence_", "input_tokens_", "output_tokens_",
                                    "latency_s_")
@@ -59,7 +59,7 @@ def read_answer_table(source: Source, *, max_bytes: int = MAX_SOURCE_BYTES) -> p
     ids = frame["item_id"]
     if ids.isna().any():
         raise SchemaError("item_id is empty", file=file,
-                          line=int(np.flatnonzero(ids.isna().to_numpy())[0]) + 2,
+                          line=line_of(frame, int(np.flatnonzero(ids.isna().to_numpy())[0])),
                           field="item_id")
     text_ids = ids.map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer()
                        else str(v).strip())
@@ -67,7 +67,7 @@ def read_answer_table(source: Source, *, max_bytes: int = MAX_SOURCE_BYTES) -> p
     if duplicated.any():
         row = int(np.flatnonzero(duplicated)[0])
         raise DuplicateIdError(f"item_id {text_ids.iloc[row]!r} appears twice", file=file,
-                               line=row + 2, field="item_id")
+                               line=line_of(frame, row), field="item_id")
     out = pd.DataFrame({"item_id": text_ids.to_numpy(dtype=object),
                         "target": _text(frame["target"])})
     for model, column in zip(models, answers, strict=True):
@@ -86,7 +86,7 @@ def read_answer_table(source: Source, *, max_bytes: int = MAX_SOURCE_BYTES) -> p
             if bad.any():
                 row = int(np.flatnonzero(bad)[0])
                 raise SchemaError(f"{values[row]:g} is outside [{low:g}, {high:g}]",
-                                  file=file, line=row + 2, field=column)
+                                  file=file, line=line_of(frame, row), field=column)
             out[column] = values
     out.attrs["source"] = file
     return out

@@ -46,7 +46,7 @@ from crucible_io.limits import (
     looks_like_json_lines,
     parse_json,
 )
-from crucible_io.tables import read_table
+from crucible_io.tables import RowLines, line_of, read_table
 from crucible_io.units import TO_MS, guess_unit
 
 #: Fewest successful requests a log must hold.
@@ -283,11 +283,11 @@ def _k6(frame: pd.DataFrame, file: str, column: str | None, unit: str | None) ->
         found = ", ".join(sorted(set(names))[:15])
         raise SchemaError(f"no {metric!r} samples; the metrics are {found}", file=file,
                           field="metric_name")
-    line_of = rows["index"].to_numpy() + 2
+    record_lines = RowLines(frame, rows["index"].to_numpy())
     failed_mask: np.ndarray | None = None
     if "expected_response" in rows.columns and rows["expected_response"].notna().all():
         failed_mask = ~_truthy(rows["expected_response"], file, "expected_response",
-                               lines=line_of)
+                               lines=record_lines)
     if failed_mask is None:
         fails = frame[names == "http_req_failed"]
         if len(fails) == len(rows):
@@ -297,10 +297,10 @@ def _k6(frame: pd.DataFrame, file: str, column: str | None, unit: str | None) ->
     if failed_mask is None:
         failed_mask = np.zeros(len(rows), dtype=bool)
     rows = rows.rename(columns={"metric_value": metric})
-    times = _timestamps(rows, "timestamp", file, lines=line_of) \
+    times = _timestamps(rows, "timestamp", file, lines=record_lines) \
         if "timestamp" in rows.columns else None
     return _table_log(rows, file, "k6", metric, unit, failed_mask, times, None,
-                      lines=line_of)
+                      lines=record_lines)
 
 
 def _ab(frame: pd.DataFrame, file: str, column: str | None, unit: str | None) -> LatencyLog:
@@ -379,9 +379,16 @@ def _generic_failures(frame: pd.DataFrame, file: str) -> np.ndarray:
 
 def _table_log(frame: pd.DataFrame, file: str, fmt: str, field: str, unit: str | None,
                failed_mask: np.ndarray, times: np.ndarray | None, ttft_col: str | None,
-               *, ttft_unit: str | None = None, lines: np.ndarray | None = None,
+               *, ttft_unit: str | None = None, lines: RowLines | None = None,
                json_rows: bool = False) -> LatencyLog:
-    line_of = lines if lines is not None else np.arange(len(frame)) + (1 if json_rows else 2)
+    line_of: RowLines | np.ndarray
+    if lines is not None:
+        line_of = lines
+    elif json_rows:
+        line_of = np.arange(len(frame)) + 1
+    else:
+        line_of = RowLines(frame, frame.index.to_numpy() if pd.api.types.is_integer_dtype(
+            frame.index) else np.arange(len(frame)))
     ok = ~np.asarray(failed_mask, dtype=bool)
     raw = frame[field]
     values, suffix_unit = _latency_values(raw, ok, file, field, line_of, json_rows)
@@ -408,7 +415,8 @@ def _table_log(frame: pd.DataFrame, file: str, fmt: str, field: str, unit: str |
 
 
 def _latency_values(raw: pd.Series, ok: np.ndarray, file: str, field: str,
-                    line_of: np.ndarray, json_rows: bool) -> tuple[np.ndarray, str | None]:
+                    line_of: RowLines | np.ndarray,
+                    json_rows: bool) -> tuple[np.ndarray, str | None]:
     """The latency cells as floats (failed rows may be empty), refusing text, negative,
     infinite and NaN values on successful rows, and values whose unit suffixes differ."""
     label = (lambda i: None) if json_rows else (lambda i: int(line_of[i]))
@@ -493,7 +501,7 @@ def _require(frame: pd.DataFrame, field: str, file: str) -> None:
 
 
 def _truthy(col: pd.Series, file: str, field: str,
-            lines: np.ndarray | None = None) -> np.ndarray:
+            lines: RowLines | None = None) -> np.ndarray:
     """true/false cells (bools, "true"/"false", 1/0, "yes"/"no") as booleans."""
     if col.dtype == bool:
         return col.to_numpy()
@@ -517,7 +525,7 @@ def _ok_status(col: pd.Series) -> np.ndarray:
 
 
 def _timestamps(frame: pd.DataFrame, column: str, file: str, *, scale: float = 1.0,
-                lines: np.ndarray | None = None) -> np.ndarray | None:
+                lines: RowLines | None = None) -> np.ndarray | None:
     """A time column as seconds (numbers times ``scale``, or dates parsed by pandas);
     None when the column cannot be read as times (the log then keeps file order)."""
     col = frame[column]
@@ -567,5 +575,5 @@ def _refuse_formulas(frame: pd.DataFrame, file: str, *, json_rows: bool = False)
             if not _is_number(value) and not _SUFFIX.match(value):
                 raise MalformedError(
                     f"{value[:40]!r} looks like a spreadsheet formula; refusing to read "
-                    "it", file=file, line=None if json_rows else int(i) + 2,
+                    "it", file=file, line=None if json_rows else line_of(frame, int(i)),
                     field=f"[{i}].{name}" if json_rows else str(name))

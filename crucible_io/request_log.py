@@ -30,7 +30,7 @@ from crucible_io.limits import (
     looks_like_json_lines,
     parse_json,
 )
-from crucible_io.tables import read_table
+from crucible_io.tables import line_of, read_table
 from crucible_io.units import TO_MS, guess_unit
 
 __all__ = ["RequestLog", "read_request_log"]
@@ -143,7 +143,7 @@ def _records_frame(text: str, *, file: str) -> tuple[pd.DataFrame, str]:
 
 def _line_of(frame: pd.DataFrame, position: int, csv_like: bool) -> int:
     label = int(frame.index[position])
-    return position + 2 if csv_like else label
+    return line_of(frame, position) if csv_like else label
 
 
 def _refuse_formulas(frame: pd.DataFrame, column: str, *, file: str, csv_like: bool) -> None:

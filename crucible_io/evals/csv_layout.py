@@ -14,7 +14,7 @@ from crucible_io.limits import (
     SchemaError,
     decode_text,
 )
-from crucible_io.tables import numeric, read_table
+from crucible_io.tables import line_of, numeric, read_table
 from crucible_scenarios.eval_log import META_PREFIX, EvalLog
 
 # --------------------------------------------------------------------------- CSV
@@ -53,7 +53,7 @@ def read_csv_log(loaded: Loaded, *, model: str | None, task: str | None,
         scores = numeric(table, score_col, file=file)
     ids = table[id_col]
     if ids.isna().any():
-        line = int(ids.isna().to_numpy().argmax()) + 2
+        line = line_of(table, int(ids.isna().to_numpy().argmax()))
         raise SchemaError("empty item id", file=file, line=line, field=id_col)
     rows: dict[str, list[Any]] = {"item_id": ids.astype(str).str.strip().tolist(),
                                   "score": list(scores)}
@@ -62,7 +62,7 @@ def read_csv_log(loaded: Loaded, *, model: str | None, task: str | None,
         bad = (epochs < 1) | (epochs != epochs.round())
         if bad.any():
             raise SchemaError("epoch must be a whole number >= 1", file=file,
-                              line=int(bad.argmax()) + 2, field=lower["epoch"])
+                              line=line_of(table, int(bad.argmax())), field=lower["epoch"])
         rows["epoch"] = epochs.astype(int).tolist()
     else:
         rows["epoch"] = [1] * len(table)
