@@ -375,8 +375,9 @@ def _samples(result: Surrogate, n_samples: int) -> np.ndarray:
 
 def _pd_1d(result: Surrogate, i: int, samples: np.ndarray,
            n_points: int) -> tuple[list[Any], np.ndarray]:
-    """skopt's ``partial_dependence_1D``: the model averaged over ``samples`` with
-    dimension ``i`` fixed at evenly spaced values (every category once)."""
+    """The model averaged over ``samples`` with dimension ``i`` fixed at each point of its
+    grid: ``n_points`` values evenly spaced on the dimension's own scale (geometrically on
+    a log dimension), every category once."""
     dims = result.sk_space.dimensions
     locs = np.cumsum([0] + [d.transformed_size for d in dims])
     dim = dims[i]
@@ -398,12 +399,16 @@ def _pd_1d(result: Surrogate, i: int, samples: np.ndarray,
 
 def partial_dependence(result: Surrogate, dims: Sequence[str], *, n_points: int = PD_POINTS,
                        n_samples: int = PD_SAMPLES) -> pd.DataFrame:
-    """The surrogate's partial dependence on one or two dimensions, the quantity
-    ``skopt.plots.plot_objective`` draws (``partial_dependence_1D`` / ``_2D``): the
+    """The surrogate's partial dependence on one or two dimensions (Friedman 2001): the
     predicted score averaged over ``n_samples`` random points of the space with the
-    chosen dimensions fixed on a grid of ``n_points`` values each (every category once).
-    skopt computes it in its plotting module, which needs matplotlib; this is the same
-    computation (checked against skopt's functions in the tests).
+    chosen dimensions fixed on a grid, ``n_points`` values each, evenly spaced on each
+    dimension's own scale (geometrically on a log dimension) and every category once.
+
+    This is the average ``skopt.plots.partial_dependence_1D`` / ``_2D`` compute, on a
+    different grid where skopt's differs: skopt spaces its points linearly even on a log
+    dimension and, when a dimension has more categories than ``n_points``, uses only a
+    subset of them. On linear dimensions with no more categories than points the two
+    agree (a test checks it against skopt's functions).
 
     Columns: the dimension(s), then ``score`` (in the trials' units)."""
     if not isinstance(result, Surrogate):

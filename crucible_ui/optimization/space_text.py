@@ -29,16 +29,26 @@ from crucible_ui.text import escape_markdown
 MAX_TEXT = 2000
 
 
+def _shortest(value: float) -> str:
+    """``value`` as short as it can be written and still read back as the same float:
+    ``%g`` when that round-trips, else Python's shortest round-tripping ``repr``."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(float(value))
+
+
 def format_space(space: SearchSpace) -> str:
-    """The editor text of ``space`` (inverse of :func:`parse_space`)."""
+    """The editor text of ``space`` (inverse of :func:`parse_space`: every bound reads
+    back as the same number)."""
     lines = []
     for dim in space.dimensions:
         if dim.kind == "categorical":
             lines.append(f"{dim.name} categorical {', '.join(dim.categories)}")
         else:
-            low = int(dim.low) if dim.kind == "integer" else dim.low
-            high = int(dim.high) if dim.kind == "integer" else dim.high
-            lines.append(f"{dim.name} {dim.kind} {low:g} {high:g}" + (" log" if dim.log else ""))
+            if dim.kind == "integer":
+                low, high = str(int(dim.low)), str(int(dim.high))
+            else:
+                low, high = _shortest(dim.low), _shortest(dim.high)
+            lines.append(f"{dim.name} {dim.kind} {low} {high}" + (" log" if dim.log else ""))
     return "\n".join(lines)
 
 

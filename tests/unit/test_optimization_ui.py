@@ -23,6 +23,15 @@ def test_default_text_round_trips() -> None:
     assert parse_space(format_space(space)).space == space
 
 
+@pytest.mark.parametrize("high", [1234567.0, 0.1234567891, 1e-7 + 1e-22, 2.0 / 3.0, 1e300])
+def test_every_bound_reads_back_as_the_same_float(high: float) -> None:
+    space = opt.SearchSpace(dimensions=(opt.Dimension(name="x", kind="real", low=0.0,
+                                                      high=high),))
+    text = format_space(space)
+    again = parse_space(text).space
+    assert again is not None and again["x"].high == high, text
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("t real 2 1", "Line 1 (t): the range is empty: low (2) must be below high (1)"),
     ("t real 1 1", "the range is empty"),
