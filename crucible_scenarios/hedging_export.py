@@ -9,6 +9,7 @@ from crucible_scenarios.hedging.export import (
     GRPC_TOKEN_RATIO,
     POLLY_MAX_HEDGED_ATTEMPTS,
     duration_string,
+    export_notes,
     export_policy,
 )
 
@@ -20,5 +21,6 @@ __all__ = [
     "GRPC_TOKEN_RATIO",
     "POLLY_MAX_HEDGED_ATTEMPTS",
     "duration_string",
+    "export_notes",
     "export_policy",
 ]

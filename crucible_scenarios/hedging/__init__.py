@@ -24,6 +24,7 @@ from crucible_scenarios.hedging.export import (
     GRPC_TOKEN_RATIO,
     POLLY_MAX_HEDGED_ATTEMPTS,
     duration_string,
+    export_notes,
     export_policy,
 )
 from crucible_scenarios.hedging.fanout import (
@@ -114,6 +115,7 @@ __all__ = [
     "empirical_profile",
     "exact_tradeoff_curve",
     "expected_extra_requests",
+    "export_notes",
     "export_policy",
     "fanout_curve",
     "fanout_latency_quantile",

@@ -17,6 +17,7 @@ from crucible_scenarios.hedging import (
     EXPORT_SYSTEMS,
     compare_strategies,
     empirical_profile,
+    export_notes,
     export_policy,
     independence_check,
     log_delays,
@@ -30,6 +31,7 @@ from crucible_ui.charts import vega_spec
 from crucible_ui.hedging.charts import log_histogram_chart
 from crucible_ui.hedging.mock import strategy_table
 from crucible_ui.hedging.mock_charts import histogram_chart, tradeoff_chart
+from crucible_ui.text import escape_markdown
 from crucible_ui.uploads import MAX_UPLOAD_BYTES
 from crucible_ui.widgets import download_buttons, metric_card, seed_control
 
@@ -316,11 +318,16 @@ def export_section(delay: float | None, hedges: int, budget: float | None,
         return
     delay = float(round(delay)) if delay >= 10 else float(f"{delay:.3g}")
     st.markdown(f"The recommended hedge ({delay:,.0f} ms, up to {hedges} backup"
-                f"{'s' if hedges > 1 else ''}) for four clients. Each snippet starts with "
-                "comments on what it does and what that system cannot express; use the "
-                "copy button at the top right of each.")
+                f"{'s' if hedges > 1 else ''}) for four clients, each ready to paste: use "
+                "the copy button at the top right. The Envoy, Finagle and Polly snippets "
+                "start with comments on what they do and what that system cannot "
+                "express; gRPC's service config is JSON, which has no comments, so its "
+                "notes are below it.")
     tabs = st.tabs([SYSTEM_NAMES[s] for s in EXPORT_SYSTEMS])
     for tab, system in zip(tabs, EXPORT_SYSTEMS, strict=True):
         with tab:
             text = export_policy(delay, max_hedges=hedges, budget=budget, system=system)
             st.code(text, language=SYSTEM_LANGUAGE[system])
+            if system == "grpc":
+                notes = export_notes(delay, max_hedges=hedges, budget=budget, system=system)
+                st.markdown("\n".join(f"- {escape_markdown(note)}" for note in notes))

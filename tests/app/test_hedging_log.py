@@ -4,6 +4,7 @@ of the page keeps working; the recommendation, independence check and exports re
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -54,8 +55,12 @@ def test_a_large_iid_log_recommends_and_exports() -> None:
     hedge = next(m for m in at.metric if m.label == "Hedge after")
     assert hedge.value == f"{np.sort(values)[int(np.ceil(0.95 * 3000)) - 1]:,.0f} ms"
     assert any("Slowness does not repeat" in str(s.value) for s in at.success)
-    codes = [str(c.value) for c in at.code if "Cannot express" in str(c.value)]
-    assert len(codes) == 4 and '"hedgingPolicy"' in codes[0]
+    codes = [str(c.value) for c in at.code]
+    grpc = next(c for c in codes if '"hedgingPolicy"' in c)
+    assert json.loads(grpc)["methodConfig"][0]["hedgingPolicy"]["maxAttempts"] == 2
+    assert sum("Cannot express" in c for c in codes) == 3  # Envoy, Finagle, Polly comments
+    notes = " ".join(str(m.value) for m in at.markdown)
+    assert "Cannot express" in notes and "Go except hedging" in notes  # beside the JSON
 
 
 def test_target_goal_and_unit_override() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import socket
 
 import numpy as np
 import pytest
@@ -19,12 +20,14 @@ from crucible_scenarios.hedging import (
     EXPORT_SYSTEMS,
     empirical_profile,
     exact_tradeoff_curve,
+    export_notes,
     export_policy,
     hedged_latency_quantile,
     independence_check,
     quantile_interval,
     recommend_delay,
 )
+from crucible_scenarios.hedging.export import MAX_DURATION_MS
 
 D95 = math.log(20.0)  # the P95 of Exp(1)
 
@@ -163,29 +166,103 @@ def test_quantile_interval_is_the_binomial_order_statistic_interval() -> None:
     assert not small.measurable
 
 
-def _json_part(snippet: str) -> dict:
-    lines = [line for line in snippet.splitlines() if not line.startswith("//")]
-    return json.loads("\n".join(lines))
+#: The JSON names of every field of the messages the export uses, from gRPC's
+#: src/proto/grpc/service_config/service_config.proto (ServiceConfig, MethodConfig,
+#: MethodConfig.Name, MethodConfig.HedgingPolicy, ServiceConfig.RetryThrottlingPolicy).
+SERVICE_CONFIG_FIELDS = {"loadBalancingPolicy", "loadBalancingConfig", "methodConfig",
+                         "retryThrottling", "healthCheckConfig"}
+METHOD_CONFIG_FIELDS = {"name", "waitForReady", "timeout", "maxRequestMessageBytes",
+                        "maxResponseMessageBytes", "retryPolicy", "hedgingPolicy"}
+NAME_FIELDS = {"service", "method"}
+HEDGING_FIELDS = {"maxAttempts", "hedgingDelay", "nonFatalStatusCodes"}
+THROTTLING_FIELDS = {"maxTokens", "tokenRatio"}
+#: google/rpc/code.proto
+RPC_CODES = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+             "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "UNAUTHENTICATED",
+             "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
+             "UNIMPLEMENTED", "INTERNAL", "UNAVAILABLE", "DATA_LOSS"}
 
 
 @pytest.mark.parametrize(("delay", "hedges", "duration"),
                          [(1000.0, 1, "1s"), (250.0, 2, "0.25s"), (37.5, 4, "0.0375s")])
-def test_grpc_export_parses_and_obeys_grfc_a6(delay: float, hedges: int,
-                                              duration: str) -> None:
-    snippet = export_policy(delay, max_hedges=hedges, budget=0.05, system="grpc")
-    assert snippet.startswith("//")
-    config = _json_part(snippet)
-    policy = config["methodConfig"][0]["hedgingPolicy"]
+def test_grpc_export_is_json_of_the_service_config_schema(delay: float, hedges: int,
+                                                          duration: str) -> None:
+    snippet = export_policy(delay, max_hedges=hedges, budget=0.05, system="grpc",
+                            service="pkg.Chat")
+    config = json.loads(snippet)  # the whole text, as the copy button copies it
+    assert set(config) <= SERVICE_CONFIG_FIELDS
+    method = config["methodConfig"][0]
+    assert set(method) <= METHOD_CONFIG_FIELDS and "retryPolicy" not in method
+    assert all(set(name) <= NAME_FIELDS for name in method["name"])
+    policy = method["hedgingPolicy"]
+    assert set(policy) <= HEDGING_FIELDS
     assert 2 <= policy["maxAttempts"] <= 5 and policy["maxAttempts"] == 1 + hedges
     assert policy["hedgingDelay"] == duration
     assert re.fullmatch(r"\d+(\.\d{1,9})?s", policy["hedgingDelay"])
-    assert policy["nonFatalStatusCodes"] and all(
-        code.isupper() for code in policy["nonFatalStatusCodes"])
+    assert set(policy["nonFatalStatusCodes"]) <= RPC_CODES
     throttle = config["retryThrottling"]
+    assert set(throttle) <= THROTTLING_FIELDS
     assert 0 < throttle["maxTokens"] <= 1000 and throttle["tokenRatio"] > 0
     assert round(throttle["tokenRatio"], 3) == throttle["tokenRatio"]
-    assert "retryPolicy" not in config["methodConfig"][0]
-    assert "Cannot express" in snippet
+    notes = " ".join(export_notes(delay, max_hedges=hedges, budget=0.05, system="grpc"))
+    assert "Cannot express" in notes and "Go except hedging" in notes
+    assert "C-Core except hedging" in notes and "non-fatal" in notes
+
+
+def test_grpcio_accepts_the_exported_service_config() -> None:
+    grpc = pytest.importorskip("grpc")
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = export_policy(250.0, max_hedges=2, system="grpc")
+
+    def status(service_config: str) -> object:
+        channel = grpc.insecure_channel(f"127.0.0.1:{port}", options=[
+            ("grpc.service_config", service_config), ("grpc.enable_retries", 1)])
+        try:
+            channel.unary_unary("/pkg.Chat/Complete")(b"", timeout=2)
+        except grpc.RpcError as error:
+            return error.code()
+        finally:
+            channel.close()
+        return None
+
+    # grpcio parses it: the call fails only because nothing listens on the port
+    assert status(config) == grpc.StatusCode.UNAVAILABLE
+    # the check can fail: a config with comment lines is refused by grpcio's parser
+    assert status("// a comment\n" + config) == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_exports_refuse_what_their_targets_refuse() -> None:
+    for system in EXPORT_SYSTEMS:
+        with pytest.raises(ValueError, match="delay_ms"):
+            export_policy(0.0, system=system)  # gRPC and Polly: every attempt at once
+        with pytest.raises(ValueError, match="Duration"):
+            export_policy(MAX_DURATION_MS * 2, system=system)
+    with pytest.raises(ValueError, match="maxExtraLoad"):
+        export_policy(250.0, budget=1.0, system="finagle")
+    with pytest.raises(ValueError, match="Int"):
+        export_policy(3e9, system="finagle")
+    assert "maxExtraLoad = 0.999" in export_policy(250.0, budget=0.999, system="finagle")
+
+
+def test_polly_snippet_compiles_as_written() -> None:
+    # Against Polly v8's documented API: HedgingStrategyOptions<T> with MaxHedgedAttempts
+    # (int) and Delay (TimeSpan); TimeSpan is System's, HttpResponseMessage
+    # System.Net.Http's, and a C# double literal has no exponent-less loss.
+    polly = export_policy(1234567.0, max_hedges=3, system="polly")
+    for using in ("using System;", "using System.Net.Http;", "using Polly;",
+                  "using Polly.Hedging;"):
+        assert using in polly
+    assert "Delay = TimeSpan.FromMilliseconds(1234567)," in polly
+    assert "FromMilliseconds(0.25)" in export_policy(0.25, system="polly")
+    assert "e+" not in polly and "MaxHedgedAttempts = 3," in polly
+
+
+def test_envoy_hedges_at_the_timeout_plus_at_most_a_millisecond() -> None:
+    envoy = export_policy(250.0, max_hedges=1, system="envoy")
+    assert "retry_back_off:\n      base_interval: 0.001s\n      max_interval: 0.001s" in envoy
+    assert "per_try_timeout: 0.25s" in envoy
 
 
 def test_grpc_refuses_more_than_four_hedges() -> None:
@@ -203,7 +280,7 @@ def test_other_exports_state_their_settings_and_limits() -> None:
     polly = export_policy(250.0, max_hedges=2, budget=None, system="polly")
     assert "MaxHedgedAttempts = 2" in polly and "FromMilliseconds(250)" in polly
     for system in EXPORT_SYSTEMS:
-        text = export_policy(900.0, max_hedges=1, budget=0.1, system=system)
+        text = "\n".join(export_notes(900.0, max_hedges=1, budget=0.1, system=system))
         assert "Cannot express" in text
     with pytest.raises(ValueError, match="system"):
         export_policy(100.0, max_hedges=1, budget=None, system="nginx")

@@ -103,22 +103,24 @@ def test_quantile_interval_holds_the_estimate(values: list[float], q: float) -> 
         hedging_plan.quantile_interval(values, 1.0)
 
 
-@exercises(hedging_export.export_policy, hedging_export.duration_string)
+@exercises(hedging_export.export_policy, hedging_export.export_notes,
+           hedging_export.duration_string)
 @FAST
 @given(delay=st.floats(0.001, 600_000.0), hedges=st.integers(1, 4),
-       budget=st.one_of(st.none(), st.floats(0.001, 1.0)),
+       budget=st.one_of(st.none(), st.floats(0.001, 0.999)),
        system=st.sampled_from(hedging_export.EXPORT_SYSTEMS))
 def test_exports_keep_their_limits(delay: float, hedges: int, budget: float | None,
                                    system: str) -> None:
     text = hedging_export.export_policy(delay, max_hedges=hedges, budget=budget,
                                         system=system)
-    assert "Cannot express" in text
+    notes = hedging_export.export_notes(delay, max_hedges=hedges, budget=budget,
+                                        system=system)
+    assert any("Cannot express" in note for note in notes)
     duration = hedging_export.duration_string(delay)
     assert duration.endswith("s") and float(duration[:-1]) == pytest.approx(
         delay / 1000, abs=1e-9)
     if system == "grpc":
-        config = json.loads("\n".join(line for line in text.splitlines()
-                                      if not line.startswith("//")))
+        config = json.loads(text)
         assert 2 <= config["methodConfig"][0]["hedgingPolicy"]["maxAttempts"] <= 5
     with pytest.raises(ValueError, match="delay_ms"):
         hedging_export.export_policy(-delay, max_hedges=hedges, budget=budget,
