@@ -54,7 +54,10 @@ with st.sidebar:
     with st.expander("About", icon=":material/info:"):
         st.markdown(
             "Simulated LLMs, real algorithms and statistics (numpy, scipy, statsmodels, "
-            "scikit-optimize). No API keys are needed and nothing leaves this machine."
+            "scikit-optimize). No API keys are needed. Run on your own machine or server, "
+            "the app sends nothing elsewhere: files you upload stay in its memory and "
+            "Streamlit's usage statistics are off. On Streamlit Community Cloud the app "
+            "and your uploads are on Streamlit's servers, which collect usage statistics."
         )
     st.caption(
         "Each dashboard has a **seed**: the same seed reproduces every number, and the "

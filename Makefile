@@ -7,7 +7,7 @@ STAMP_TEST := $(VENV)/.installed-test
 #: Test processes (pytest-xdist); each browser-test process starts its own app server.
 WORKERS ?= 2
 
-.PHONY: run test test-fast fuzz bench load lint install clean
+.PHONY: run test test-fast test-floors fuzz bench load lint install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,16 @@ test: $(STAMP_TEST)
 test-fast: $(STAMP_TEST)
 	$(BIN)/python -m pytest -n $(WORKERS) tests/unit tests/app
 
+#: The unit tests and the page smoke test on the lowest version of every direct dependency
+#: pyproject.toml allows (uv's lowest-direct resolution), in a venv of their own: a floor
+#: that is too low fails here.
+FLOORS := .venv-floors
+test-floors: $(STAMP_TEST)
+	rm -rf $(FLOORS)
+	$(BIN)/uv venv --quiet --python $(BIN)/python $(FLOORS)
+	$(BIN)/uv pip install --quiet --python $(FLOORS)/bin/python --resolution lowest-direct -e '.[test]'
+	$(FLOORS)/bin/python -m pytest -n $(WORKERS) -p no:cacheprovider tests/unit tests/app/test_smoke.py
+
 fuzz: $(STAMP_TEST)
 	CRUCIBLE_FUZZ_COMBOS=150 CRUCIBLE_STATE_RERUNS=500 $(BIN)/python -m pytest -n $(WORKERS) \
 		tests/app/test_fuzz.py tests/app/test_session_state.py -k "not each_extreme"
@@ -47,4 +57,4 @@ lint: $(STAMP_TEST)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) $(FLOORS) .pytest_cache .mypy_cache .ruff_cache test-artifacts
