@@ -614,7 +614,7 @@ def test_every_report_format_carries_every_field_escaped(label_a: str, label_b: 
             key, value)
 
     latex = stats_report.report(c, "latex", title=title)
-    assert _unescape_latex(latex.split("\\section*{")[1].split("}\n")[0]) == title
+    assert _unescape_latex(latex.split("\\section*{")[1].split("}\n\\begin{tabularx}")[0]) == title
     lines = latex.split("\\hline\n")[1].split(" \\\\\n")
     assert lines.pop() == ""
     assert len(lines) == len(rows)

@@ -127,7 +127,7 @@ def test_every_eval_report_format_carries_every_field_escaped(data: st.DataObjec
 
     latex = stats_report.eval_report(result, log_a, log_b, "latex", only_a=1, cluster=cluster,
                                      title=title)
-    assert _unescape_latex(latex.split("\\section*{")[1].split("}\n")[0]) == title
+    assert _unescape_latex(latex.split("\\section*{")[1].split("}\n\\begin{tabularx}")[0]) == title
     lines = latex.split("\\hline\n")[1].split(" \\\\\n")
     assert lines.pop() == ""
     assert len(lines) == len(rows)
