@@ -6,14 +6,58 @@ from __future__ import annotations
 import html
 import json
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
-from crucible_scenarios.trace.events import EVENT_TYPES, TraceEvent
+from crucible_scenarios.trace.events import EVENT_TYPES, TraceEvent, TraceStatistics
+from crucible_scenarios.trace.structure import SpanStructure
 
-if TYPE_CHECKING:  # the model imports this module; the type is for annotations only
-    from crucible_scenarios.trace.model import Trace
+
+class ExportableTrace(Protocol):
+    """What the exports read of a :class:`crucible_scenarios.trace.Trace` (which imports
+    this module, so the exports name its shape instead of importing it)."""
+
+    @property
+    def problem_id(self) -> str: ...
+
+    @property
+    def question(self) -> str: ...
+
+    @property
+    def answer(self) -> str: ...
+
+    @property
+    def events(self) -> tuple[TraceEvent, ...]: ...
+
+    @property
+    def model(self) -> str: ...
+
+    @property
+    def expected_answer(self) -> str | None: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def trace_id(self) -> str: ...
+
+    @property
+    def source_format(self) -> str: ...
+
+    @property
+    def notes(self) -> tuple[str, ...]: ...
+
+
+    @property
+    def is_spans(self) -> bool: ...
+
+    @property
+    def structure(self) -> SpanStructure: ...
+
+    def span_times(self) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def statistics(self) -> TraceStatistics: ...
 
 
 # --- span exports ----------------------------------------------------------------------
@@ -26,14 +70,14 @@ _KIND_COLORS: dict[str, str] = {
 _MAX_INDENT = 24
 
 
-def _span_depths(trace: Trace) -> list[int]:
+def _span_depths(trace: ExportableTrace) -> list[int]:
     try:
         return [int(d) for d in trace.structure.depths.tolist()]
     except ValueError:  # parent cycle: show flat
         return [0] * len(trace.events)
 
 
-def _span_summary(trace: Trace) -> tuple[float, list[str], int, int, float]:
+def _span_summary(trace: ExportableTrace) -> tuple[float, list[str], int, int, float]:
     starts, finishes = trace.span_times()
     duration = float(finishes.max() - starts.min()) if trace.events else 0.0
     models = sorted({e.model for e in trace.events if e.model})
@@ -55,7 +99,7 @@ def _usage_text(e: TraceEvent) -> str:
     return ", ".join(parts)
 
 
-def _spans_markdown(trace: Trace) -> str:
+def _spans_markdown(trace: ExportableTrace) -> str:
     duration, models, tokens_in, tokens_out, cost = _span_summary(trace)
     starts, finishes = trace.span_times()
     lines = [f"# Trace: {_md(trace.title or trace.problem_id)}", "",
@@ -84,7 +128,7 @@ def _spans_markdown(trace: Trace) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _spans_mermaid(trace: Trace) -> str:
+def _spans_mermaid(trace: ExportableTrace) -> str:
     index: dict[str, int] = {}
     for i, event in enumerate(trace.events):
         index.setdefault(event.id, i)
@@ -112,7 +156,7 @@ def _kind_class(kind: str) -> str:
     return f"k_{kind}" if kind in _KIND_COLORS else "k_other"
 
 
-def _spans_html(trace: Trace) -> str:
+def _spans_html(trace: ExportableTrace) -> str:
     e = html.escape
     duration, models, tokens_in, tokens_out, cost = _span_summary(trace)
     starts, finishes = trace.span_times()
@@ -214,7 +258,7 @@ def _pct(value: float) -> str:
     return "n/a" if not np.isfinite(value) else f"{value:.0%}"
 
 
-def trace_markdown(trace: Trace) -> str:
+def trace_markdown(trace: ExportableTrace) -> str:
     """The Markdown report of :meth:`Trace.to_markdown`."""
     if trace.is_spans:
         return _spans_markdown(trace)
@@ -250,7 +294,7 @@ def trace_markdown(trace: Trace) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def trace_mermaid(trace: Trace) -> str:
+def trace_mermaid(trace: ExportableTrace) -> str:
     """The Mermaid flowchart of :meth:`Trace.to_mermaid`."""
     if trace.is_spans:
         return _spans_mermaid(trace)
@@ -275,7 +319,7 @@ def trace_mermaid(trace: Trace) -> str:
     return "\n".join(lines) + "\n"
 
 
-def trace_html(trace: Trace) -> str:
+def trace_html(trace: ExportableTrace) -> str:
     """The standalone HTML page of :meth:`Trace.to_html`."""
     if trace.is_spans:
         return _spans_html(trace)
@@ -324,7 +368,7 @@ def trace_html(trace: Trace) -> str:
         "</tbody></table></body></html>\n")
 
 
-def _sparkline(trace: Trace) -> str:
+def _sparkline(trace: ExportableTrace) -> str:
     if len(trace.events) < 2:
         return ""
     t = np.array([ev.timestamp for ev in trace.events], dtype=float)

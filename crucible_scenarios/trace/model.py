@@ -59,7 +59,7 @@ class Trace:
     def structure(self) -> SpanStructure:
         """Parent indexes, depths, levels and usage arrays over the events, built on first
         use (:func:`crucible_scenarios.trace.structure.compute_structure`)."""
-        return compute_structure(self)
+        return compute_structure(self.events)
 
     @cached_property
     def _starts(self) -> np.ndarray:

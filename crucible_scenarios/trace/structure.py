@@ -4,14 +4,13 @@ and the leaf-LLM mask that keeps nested generations from being counted twice."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:  # the model imports this module; the type is for annotations only
-    from crucible_scenarios.trace.model import Trace
+from crucible_scenarios.trace.events import TraceEvent
 
 
 @dataclass(frozen=True)
@@ -26,10 +25,9 @@ class SpanStructure:
     leaf_llm: np.ndarray
 
 
-def compute_structure(trace: Trace) -> SpanStructure:
+def compute_structure(events: Sequence[TraceEvent]) -> SpanStructure:
     """Parent indexes (a hash lookup of every parent id among the ids; the first event
     wins for a repeated id), depths, levels, own usage and the leaf-LLM mask."""
-    events = trace.events
     n = len(events)
     ids = [e.id for e in events]
     index = pd.Index(ids, dtype=object)
@@ -43,8 +41,8 @@ def compute_structure(trace: Trace) -> SpanStructure:
                            for e in events], dtype=np.int64)
     depths = _depths(parent)
     levels = _levels(depths)
-    usage = _own_usage(trace)
-    llm = _llm_mask(trace)
+    usage = _own_usage(events)
+    llm = _llm_mask(events)
     below = subtree_sum(llm.astype(float), parent, levels)
     return SpanStructure(ids, parent, depths, levels, usage, llm & (below == 1.0))
 
@@ -104,15 +102,14 @@ def subtree_sum(values: np.ndarray, parent: np.ndarray, levels: list[np.ndarray]
     return acc
 
 
-def _llm_mask(trace: Trace) -> np.ndarray:
+def _llm_mask(events: Sequence[TraceEvent]) -> np.ndarray:
     return np.fromiter((e.kind == "llm" or e.input_tokens is not None
                         or e.output_tokens is not None or e.cost_usd is not None
-                        for e in trace.events), dtype=bool, count=len(trace.events))
+                        for e in events), dtype=bool, count=len(events))
 
 
-def _own_usage(trace: Trace) -> np.ndarray:
+def _own_usage(events: Sequence[TraceEvent]) -> np.ndarray:
     """Columns: input, output tokens, cost, and whether each is known (1/0)."""
-    events = trace.events
     n = len(events)
     out = np.zeros((n, 6))
     if n == 0:
