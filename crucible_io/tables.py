@@ -86,10 +86,11 @@ def lines_of(frame: pd.DataFrame, labels: np.ndarray | list[int]) -> np.ndarray:
     source = frame.attrs.get(SOURCE_ATTR)
     if source is None:
         return label_array + 2
-    starts = np.asarray(_record_lines(*source), dtype=np.int64)
-    inside = (label_array >= 0) & (label_array < len(starts))
-    return np.where(inside, starts[np.clip(label_array, 0, max(len(starts) - 1, 0))]
-                    if len(starts) else label_array + 2, label_array + 2)
+    # a sentinel after the last record keeps the lookup in range for any label
+    starts = np.asarray([*_record_lines(*source), -1], dtype=np.int64)
+    found = starts[np.clip(label_array, -1, len(starts) - 1)]
+    inside = (label_array >= 0) & (label_array < len(starts) - 1)
+    return np.where(inside, found, label_array + 2)
 
 
 class RowLines:
