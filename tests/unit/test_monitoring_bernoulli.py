@@ -74,16 +74,69 @@ def _exact_lattice_arl(p: float, m: int, top: int) -> float:
     return float(np.linalg.solve(np.eye(size) - transition, np.ones(size))[0])
 
 
-def test_markov_chain_is_exact_on_a_lattice_and_close_on_a_fine_grid() -> None:
+def test_markov_chain_is_exact_on_a_lattice() -> None:
     m, top = 3, 6
     p0, p1, u = _lattice_case(m)
     h = (top + 0.5) * u
     exact0 = _exact_lattice_arl(p0, m, top)
     exact1 = _exact_lattice_arl(p1, m, top)
-    # cells of width u centred on the lattice: the chain is the exact one
-    assert bernoulli_cusum_arl(p0, p1, 1, h, states=top) == pytest.approx(exact0, rel=1e-9)
-    assert bernoulli_cusum_arl(p0, p1, 1, h, p=p1, states=top) == pytest.approx(exact1,
-                                                                               rel=1e-9)
+    # a non-event moves the statistic a quarter of an event exactly: the chain finds
+    # that lattice and is the exact one
+    assert bernoulli_cusum_arl(p0, p1, 1, h) == pytest.approx(exact0, rel=1e-9)
+    assert bernoulli_cusum_arl(p0, p1, 1, h, p=p1) == pytest.approx(exact1, rel=1e-9)
+    # with too few states allowed for that lattice it is an approximation, not an error
+    coarse = bernoulli_cusum_arl(p0, p1, 1, h, states=3)
+    assert 1.0 < coarse < math.inf
+
+
+def _reference_arl(p0: float, p1: float, n: int, h: float, most: int) -> tuple[float, float]:
+    """ARL on the lattice of step s/q, for the q up to ``most`` states whose rounding of
+    the non-event move is smallest, built cell by cell as a dense matrix and solved
+    directly; also that rounding error per window, in units of s."""
+    up, down = math.log(p1 / p0), math.log((1 - p1) / (1 - p0))
+    s = up - down
+    ratio = n * down / s
+    candidates = range(1, int(most * s / h) + 1)
+    q = min(candidates, key=lambda k: abs(k * ratio - round(k * ratio)) / k)
+    base, top = round(q * ratio), math.floor(h * q / s)
+    pmf = stats.binom.pmf(np.arange(n + 1), n, p0)
+    transition = np.zeros((top + 1, top + 1))
+    for j in range(top + 1):
+        for y in range(n + 1):
+            target = j + y * q + base
+            if target <= top:
+                transition[j, max(target, 0)] += pmf[y]
+    arl = np.linalg.solve(np.eye(top + 1) - transition, np.ones(top + 1))[0]
+    return float(arl), abs(q * ratio - base) / q
+
+
+def test_few_queries_per_window_match_simulation_where_a_fixed_grid_did_not() -> None:
+    """p0 0.02, p1 0.04, 50 queries per window, h 3.337: a grid of 200 cells gave 203;
+    a fine lattice and 40,000 simulated runs both give about 223.4."""
+    p0, p1, n, h = 0.02, 0.04, 50, 3.337
+    arl = bernoulli_cusum_arl(p0, p1, n, h)
+    reference, err = _reference_arl(p0, p1, n, h, 3000)
+    assert err < 1e-4
+    assert arl == pytest.approx(reference, rel=2e-3)
+    assert arl == pytest.approx(223.4, rel=2e-3)
+    sim = average_run_length("bernoulli", 0.0, 40_000, 21, p0=p0, p1=p1, n=n, h=h)
+    assert sim.censored == 0
+    assert abs(sim.arl - arl) < 4 * sim.standard_error
+
+
+@pytest.mark.parametrize(("p0", "p1", "n"), [(0.05, 0.08, 5), (0.1, 0.15, 1),
+                                             (0.02, 0.04, 50), (0.1, 0.13, 20)])
+def test_thresholds_at_small_n_meet_their_target_by_simulation(p0: float, p1: float,
+                                                               n: int) -> None:
+    h = bernoulli_threshold(p0, p1, n, arl0=200.0)
+    arl = bernoulli_cusum_arl(p0, p1, n, h)
+    assert arl >= 200.0 * (1 - 1e-9)
+    reference, err = _reference_arl(p0, p1, n, h, 2500)
+    if err < 1e-5:  # the dense reference is itself fine enough to compare with
+        assert arl == pytest.approx(reference, rel=5e-3)
+    sim = average_run_length("bernoulli", 0.0, 20_000, 31, p0=p0, p1=p1, n=n, h=h)
+    assert sim.censored == 0
+    assert abs(sim.arl - arl) < 4 * sim.standard_error
 
 
 def test_simulated_bernoulli_arl_matches_the_exact_lattice_value() -> None:
@@ -101,12 +154,17 @@ def test_simulated_bernoulli_arl_matches_the_exact_lattice_value() -> None:
 def test_threshold_meets_its_target_by_chain_and_by_simulation() -> None:
     p0, p1, n = 0.08, 0.11, 400
     h = bernoulli_threshold(p0, p1, n, arl0=200.0)
-    # the chain's ARL jumps with h (binomial steps), so the target is met to its resolution
-    assert bernoulli_cusum_arl(p0, p1, n, h) == pytest.approx(200.0, rel=0.01)
-    # a much finer chain agrees: the grid is fine enough
-    assert bernoulli_cusum_arl(p0, p1, n, h, states=1500) == pytest.approx(200.0, rel=0.01)
+    arl = bernoulli_cusum_arl(p0, p1, n, h)
+    # an event moves the statistic by a tenth of h, so the ARL is a step function of h:
+    # here it jumps from about 198.5 to 224.2, and the smallest h that reaches 200 is
+    # on the upper step
+    assert arl >= 200.0
+    assert bernoulli_cusum_arl(p0, p1, n, h * 0.99) < 200.0
+    assert arl == pytest.approx(224.2, rel=2e-3)
+    # a chain on fewer states agrees
+    assert bernoulli_cusum_arl(p0, p1, n, h, states=1500) == pytest.approx(arl, rel=0.01)
     sim = average_run_length("bernoulli", 0.0, 8000, 3, p0=p0, p1=p1, n=n, h=h)
-    assert abs(sim.arl - 200.0) < 4 * sim.standard_error
+    assert abs(sim.arl - arl) < 4 * sim.standard_error
     assert sim.censored == 0
     faster = average_run_length("bernoulli", 0.03, 4000, 4, p0=p0, p1=p1, n=n, h=h)
     assert faster.arl < 10
