@@ -21,7 +21,7 @@ OWN = PROJECT_ROOT / "tests" / "fixtures" / "evals" / "tiny_two_epochs.eval"
 
 
 def _page_rerun(paths: list[Path]) -> float:
-    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "3_Stats_Lab.py"), default_timeout=120)
+    at = AppTest.from_file(str(PROJECT_ROOT / "pages" / "stats.py"), default_timeout=120)
     at.query_params["src"] = "eval logs"
     at.run()
     at.file_uploader(key="evals_upload").set_value(

@@ -86,7 +86,7 @@ def _fifty_trials() -> pd.DataFrame:
 def _rerun_without_refit() -> float:
     """Median seconds of a "Your trials" rerun after changing the 2-D partial dependence
     axis (everything fitted is cached)."""
-    at = AppTest.from_file(str(ROOT / "pages/6_Optimization_Playground.py"),
+    at = AppTest.from_file(str(ROOT / "pages/optimization.py"),
                            default_timeout=300)
     at.query_params["src"] = "Your trials"
     at.run()

@@ -82,7 +82,7 @@ def span_page_rerun(n: int, reruns: int = 9) -> Row:
     data = span_trace(n, seed=1).to_json().encode()
     from pathlib import Path
 
-    page = Path(__file__).resolve().parents[1] / "pages" / "4_Causal_Trace.py"
+    page = Path(__file__).resolve().parents[1] / "pages" / "trace.py"
     at = AppTest.from_file(str(page), default_timeout=120)
     at.query_params["speed"] = "Instant"
     at.run()

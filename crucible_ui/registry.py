@@ -30,19 +30,19 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
-    PageSpec("pages/1_Ensemble_Reliability.py", "Ensemble Reliability", ":material/how_to_vote:",
+    PageSpec("pages/ensemble.py", "Ensemble Reliability", ":material/how_to_vote:",
              "ensemble", "When does letting five models vote beat trusting the best one?"),
-    PageSpec("pages/2_Request_Hedging.py", "Request Hedging", ":material/call_split:",
+    PageSpec("pages/hedging.py", "Request Hedging", ":material/call_split:",
              "hedging", "How much does a backup request cut the slowest 1% of latencies, "
              "and what does it cost?"),
-    PageSpec("pages/3_Stats_Lab.py", "Statistical Comparison Lab", ":material/science:",
+    PageSpec("pages/stats.py", "Statistical Comparison Lab", ":material/science:",
              "stats", "Is model B really better than model A, or is it noise?"),
-    PageSpec("pages/4_Causal_Trace.py", "Causal Trace Explorer", ":material/account_tree:",
+    PageSpec("pages/trace.py", "Causal Trace Explorer", ":material/account_tree:",
              "trace", "Why did the model decide what it did, and where was it unsure?"),
-    PageSpec("pages/5_Production_Monitoring.py", "Production Monitoring",
+    PageSpec("pages/monitoring.py", "Production Monitoring",
              ":material/monitor_heart:", "monitoring",
              "Has accuracy really dropped, or is today just a noisy day?"),
-    PageSpec("pages/6_Optimization_Playground.py", "Optimization Playground", ":material/tune:",
+    PageSpec("pages/optimization.py", "Optimization Playground", ":material/tune:",
              "optimization", "Which temperature, token limit and few-shot count work best, "
              "and does the winner hold on new queries?"),
 )

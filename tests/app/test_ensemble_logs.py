@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.app.apptest import assert_clean, open_page
 from tests.shared_fixtures import shared_fixture
 
-PAGE = "pages/1_Ensemble_Reliability.py"
+PAGE = "pages/ensemble.py"
 TABLE = Path(__file__).resolve().parents[1] / "fixtures" / "ensemble" / "three_models_answers.csv"
 
 

@@ -9,7 +9,7 @@ from crucible_mock import MODELS
 from tests.app.apptest import assert_clean, open_page
 from tests.app.fuzz import button_moves, extreme_moves
 
-PAGE = "pages/1_Ensemble_Reliability.py"
+PAGE = "pages/ensemble.py"
 INSTANT = {"speed": "Instant"}
 NAMES = [m.display_name for m in MODELS.values()]
 

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from tests.app.apptest import assert_clean, open_page
 from tests.shared_fixtures import shared_fixture
 
-PAGE = "pages/2_Request_Hedging.py"
+PAGE = "pages/hedging.py"
 OWN = Path(__file__).resolve().parents[1] / "fixtures" / "latency"
 
 

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.app.apptest import assert_clean, open_page
 
-PAGE = "pages/2_Request_Hedging.py"
+PAGE = "pages/hedging.py"
 
 
 def _texts(at: AppTest, kind: str) -> list[str]:

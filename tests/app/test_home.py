@@ -19,6 +19,6 @@ def test_home_renders_a_card_per_existing_page() -> None:
 def test_registry_entries_are_unique_and_named_as_promised() -> None:
     assert len({p.url_path for p in PAGES}) == len(PAGES)
     assert len({p.path for p in PAGES}) == len(PAGES)
-    names = ["Ensemble", "Hedging", "Stats", "Trace", "Monitoring", "Optimization"]
+    names = ["ensemble", "hedging", "stats", "trace", "monitoring", "optimization"]
     for spec, name in zip(PAGES, names, strict=True):
-        assert name in spec.path
+        assert spec.path == f"pages/{name}.py"

@@ -8,7 +8,7 @@ import pytest
 from crucible_scenarios.monitoring import generate_history
 from tests.app.apptest import assert_clean, open_page
 
-PAGE = "pages/5_Production_Monitoring.py"
+PAGE = "pages/monitoring.py"
 
 
 def _texts(at) -> str:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.app.apptest import assert_clean, open_page
 
-PAGE = "pages/5_Production_Monitoring.py"
+PAGE = "pages/monitoring.py"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "monitoring"
 
 

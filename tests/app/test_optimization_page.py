@@ -10,7 +10,7 @@ import pytest
 from crucible_scenarios.optimization import TRUE_OPTIMUM_ACCURACY
 from tests.app.apptest import assert_clean, open_page
 
-PATH = "pages/6_Optimization_Playground.py"
+PATH = "pages/optimization.py"
 INSTANT = {"speed": "Instant"}
 
 

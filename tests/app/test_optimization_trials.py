@@ -10,7 +10,7 @@ from crucible_io.trials import read_trials
 from crucible_scenarios.advisor import Trials, study_csv, suggest
 from tests.app.apptest import assert_clean, open_page
 
-PATH = "pages/6_Optimization_Playground.py"
+PATH = "pages/optimization.py"
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "trials" / \
     "prompt_tuning_trials.csv"
 

@@ -47,10 +47,10 @@ def _ask(at, run: int) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("path", "step", "history_key"), [
-    ("pages/1_Ensemble_Reliability.py", _ask, "ensemble_history"),
-    ("pages/2_Request_Hedging.py", _seed_and_press(None), "hedging_history"),
-    ("pages/3_Stats_Lab.py", _seed_and_press("run", sliders={"n": 10}), "stats_history"),
-    ("pages/6_Optimization_Playground.py", _seed_and_press("run", sliders={"trials": 5},
+    ("pages/ensemble.py", _ask, "ensemble_history"),
+    ("pages/hedging.py", _seed_and_press(None), "hedging_history"),
+    ("pages/stats.py", _seed_and_press("run", sliders={"n": 10}), "stats_history"),
+    ("pages/optimization.py", _seed_and_press("run", sliders={"trials": 5},
                                                           choices={"strategy": "random"}),
      "opt_history"),
 ], ids=["ensemble", "hedging", "stats", "optimization"])

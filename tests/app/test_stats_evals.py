@@ -7,7 +7,7 @@ from pathlib import Path
 from tests.app.apptest import assert_clean, open_page
 from tests.shared_fixtures import shared_fixture
 
-PAGE = "pages/3_Stats_Lab.py"
+PAGE = "pages/stats.py"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "evals"
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from tests.app.apptest import assert_clean, open_page
 
-PAGE = "pages/3_Stats_Lab.py"
+PAGE = "pages/stats.py"
 
 
 def _upload(at, content: str):  # type: ignore[no-untyped-def]

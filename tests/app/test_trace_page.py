@@ -11,7 +11,7 @@ import pytest
 from crucible_scenarios.trace import EVENT_TYPES, generate_trace
 from tests.app.apptest import assert_clean, open_page
 
-PAGE = "pages/4_Causal_Trace.py"
+PAGE = "pages/trace.py"
 INSTANT = {"speed": "Instant"}
 
 

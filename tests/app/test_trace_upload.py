@@ -13,7 +13,7 @@ import pytest
 from crucible_io.traces import read_traces
 from tests.app.apptest import assert_clean, open_page
 
-PAGE = "pages/4_Causal_Trace.py"
+PAGE = "pages/trace.py"
 INSTANT = {"speed": "Instant"}
 FIXTURES = sorted((Path(__file__).parents[1] / "fixtures" / "traces").glob("*.json*"))
 

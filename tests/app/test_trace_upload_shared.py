@@ -13,7 +13,7 @@ from crucible_io.traces import read_traces
 from tests.app.apptest import assert_clean, open_page
 from tests.shared_fixtures import shared_fixture
 
-PAGE = "pages/4_Causal_Trace.py"
+PAGE = "pages/trace.py"
 INSTANT = {"speed": "Instant"}
 #: One real file per tool, plus the multi-trace Jaeger file.
 REAL = ["otlp-proto-example-trace.json", "agentevals-k8s-jaeger.json",

@@ -7,6 +7,7 @@ of skipping it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -55,11 +56,12 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
-def app_url() -> Iterator[str]:
-    """Start ``streamlit run Home.py`` on a free loopback port; stop it afterwards."""
+@contextlib.contextmanager
+def streamlit_server(name: str = "streamlit-server") -> Iterator[str]:
+    """``streamlit run Home.py`` on a free loopback port, its URL once it answers
+    ``/_stcore/health``; stopped on exit. The log goes to test-artifacts/<name>.log."""
     port = _free_port()
-    log_path = ARTIFACTS / "streamlit-server.log"
+    log_path = ARTIFACTS / f"{name}.log"
     ARTIFACTS.mkdir(exist_ok=True)
     log = log_path.open("w")
     server = subprocess.Popen(
@@ -92,6 +94,13 @@ def app_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def app_url() -> Iterator[str]:
+    """The app, started once for the session."""
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """A headless Chromium shared by the session."""
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
@@ -108,20 +117,8 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-@pytest.fixture(scope="session")
-def warm_app(browser: object, app_url: str) -> str:
-    """The app URL after one visit to Home: until the entrypoint has run once the server
-    does not know the page paths, and a first deep link would show 'Page not found'."""
-    context = browser.new_context()  # type: ignore[attr-defined]
-    tab = context.new_page()
-    tab.goto(app_url)
-    tab.wait_for_selector(APP_IDLE, timeout=60_000)
-    context.close()
-    return app_url
-
-
 @pytest.fixture
-def page(browser: object, warm_app: str, request: pytest.FixtureRequest) -> Iterator[object]:
+def page(browser: object, app_url: str, request: pytest.FixtureRequest) -> Iterator[object]:
     """A fresh browser page; fails the test on any console error or page error."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
     tab = context.new_page()
@@ -130,7 +127,7 @@ def page(browser: object, warm_app: str, request: pytest.FixtureRequest) -> Iter
     tab.on("console", lambda msg: problems.append(f"console {msg.type}: {msg.text}")
            if msg.type == "error" and not is_benign(msg) else None)
     tab.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    tab.app_url = warm_app
+    tab.app_url = app_url
     yield tab
     if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
         save_screenshot(tab, f"failed-{request.node.name}")

@@ -221,12 +221,12 @@ def test_fit_problems_flags_a_clipped_title_and_passes_a_fitting_chart() -> None
 @pytest.mark.skipif(not PAGES, reason="no dashboard pages are installed")
 @pytest.mark.parametrize("width", WIDTHS, ids=[f"{w}px" for w in WIDTHS])
 @pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
-def test_every_chart_fits_its_container(browser, warm_app, spec, width) -> None:  # type: ignore[no-untyped-def]
+def test_every_chart_fits_its_container(browser, app_url, spec, width) -> None:  # type: ignore[no-untyped-def]
     """Open the page at ``width`` and check every visible chart's boxes."""
     context = browser.new_context(viewport={"width": width, "height": 1000})
     tab = context.new_page()
     tab.set_default_timeout(30_000)
-    tab.app_url = warm_app
+    tab.app_url = app_url
     try:
         query, buttons = REVEAL.get(spec.url_path, ("", ()))
         open_path(tab, spec.url_path, query)

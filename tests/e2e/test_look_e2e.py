@@ -21,13 +21,13 @@ VIEWS = [("light", 1400), ("dark", 1400), ("light", 390)]
 @pytest.mark.skipif(not PAGES, reason="no dashboard pages are installed")
 @pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
 @pytest.mark.parametrize(("scheme", "width"), VIEWS, ids=[f"{s}-{w}" for s, w in VIEWS])
-def test_page_in_theme_and_width(browser, warm_app, spec, scheme, width) -> None:  # type: ignore[no-untyped-def]
+def test_page_in_theme_and_width(browser, app_url, spec, scheme, width) -> None:  # type: ignore[no-untyped-def]
     context = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": 1000})
     tab = context.new_page()
     tab.set_default_timeout(30_000)
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.app_url = warm_app
+    tab.app_url = app_url
     try:
         open_path(tab, spec.url_path)
         assert_no_exception(tab)
