@@ -7,7 +7,11 @@ STAMP_TEST := $(VENV)/.installed-test
 #: Test processes (pytest-xdist); each browser-test process starts its own app server.
 WORKERS ?= 2
 
-.PHONY: run test test-fast test-floors fuzz bench load lint install clean
+#: Replicas and port of make serve.
+REPLICAS ?= 2
+PORT ?= 8080
+
+.PHONY: serve run test test-fast test-floors fuzz bench load lint install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +29,10 @@ install: $(STAMP_BASE)
 
 run: $(STAMP_BASE)
 	$(BIN)/python -m streamlit run Home.py
+
+#: N app processes behind nginx (Debian: apt-get install nginx); Ctrl-C stops them all.
+serve: $(STAMP_BASE)
+	$(BIN)/crucible-serve --replicas $(REPLICAS) --port $(PORT)
 
 test: $(STAMP_TEST)
 	$(BIN)/python -m pytest -n $(WORKERS)
@@ -57,6 +65,7 @@ load: $(STAMP_TEST)
 lint: $(STAMP_TEST)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/hadolint Dockerfile
 
 clean:
 	rm -rf $(VENV) $(FLOORS) .pytest_cache .mypy_cache .ruff_cache test-artifacts

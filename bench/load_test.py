@@ -39,18 +39,22 @@ SESSION_TTL_S = 10
 RSS_SETTLE_S = 5
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` so far (``/proc/<pid>/stat``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of processes ``pids`` so far (``/proc/<pid>/stat``)."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
+def _rss_mb(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                total += int(line.split()[1]) / 1024
+    return total
 
 
 async def _settle(tab: object) -> None:
@@ -95,7 +99,7 @@ async def _probe(playwright: object, url: str) -> None:
     await browser.close()
 
 
-async def _run(sessions: int, url: str, pid: int) -> tuple[list[Row], list[str]]:
+async def _run(sessions: int, url: str, pid: list[int]) -> tuple[list[Row], list[str]]:
     from playwright.async_api import async_playwright
 
     timings: dict[str, list[float]] = {}
@@ -147,25 +151,59 @@ async def _run(sessions: int, url: str, pid: int) -> tuple[list[Row], list[str]]
                         cpu_used / visits, "s"))
         rows.append(Row("server", "CPU time of the whole run / wall time",
                         cpu_used / wall, "cores"))
+        rows.append(Row("server", "page loads and interactions per second", visits / wall,
+                        "/s"))
     rows.append(Row("server", "errors", float(len(errors)), "", 0.0))
     return rows, errors
+
+
+def _serve(replicas: int, runtime: Path) -> tuple[subprocess.Popen[bytes], str, list[int]]:
+    """``crucible-serve`` with ``replicas`` behind nginx: the process, URL, replica pids."""
+    import json
+    import urllib.request
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "crucible_cli.serve", "--replicas", str(replicas), "--port",
+         str(port), "--runtime-dir", str(runtime)],
+        cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
+            if (runtime / "replicas.json").exists():
+                break
+        except OSError:
+            time.sleep(0.5)
+    state = json.loads((runtime / "replicas.json").read_text())
+    return server, url, [int(r["pid"]) for r in state["replicas"]]
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--replicas", type=int, default=0,
+                        help="serve through crucible-serve with this many replicas behind "
+                             "nginx (0: one plain streamlit process)")
     args = parser.parse_args(argv)
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.fileWatcherType", "none",
-         "--server.disconnectedSessionTTL", str(SESSION_TTL_S)],
-        cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if args.replicas > 0:
+        import tempfile
+
+        runtime = Path(tempfile.mkdtemp(prefix="crucible-load-"))
+        server, url, pids = _serve(args.replicas, runtime)
+        where = f"{args.replicas} replica(s) behind nginx"
+    else:
+        port = _free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.fileWatcherType", "none",
+             "--server.disconnectedSessionTTL", str(SESSION_TTL_S)],
+            cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        url, pids, where = f"http://127.0.0.1:{port}", [server.pid], "one server"
     try:
         import urllib.request
 
-        url = f"http://127.0.0.1:{port}"
         for _ in range(120):
             try:
                 urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
@@ -173,13 +211,13 @@ def main(argv: list[str]) -> int:
             except OSError:
                 time.sleep(0.5)
         # Warm every page once so the first session does not pay the imports alone.
-        rows, errors = asyncio.run(_run(1, url, server.pid))
+        rows, errors = asyncio.run(_run(1, url, pids))
         gc.collect()
-        rows, errors = asyncio.run(_run(args.sessions, url, server.pid))
+        rows, errors = asyncio.run(_run(args.sessions, url, pids))
     finally:
         server.terminate()
-        server.wait(timeout=20)
-    print(f"{args.sessions} concurrent browser sessions against one server\n")
+        server.wait(timeout=30)
+    print(f"{args.sessions} concurrent browser sessions against {where}\n")
     print(format_table(rows))
     for error in errors[:20]:
         print("error:", error)
