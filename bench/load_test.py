@@ -105,7 +105,7 @@ async def _run(sessions: int, url: str, pid: list[int]) -> tuple[list[Row], list
     timings: dict[str, list[float]] = {}
     errors: list[str] = []
     async with async_playwright() as playwright:
-        # Until the entrypoint has run once the server does not know the page paths.
+        # One short session first: the imports and caches of a first visit are not timed.
         await _probe(playwright, url)
         browser = await playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
