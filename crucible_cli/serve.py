@@ -34,9 +34,12 @@ ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "deploy" / "nginx.conf.template"
 #: Seconds a replica has to answer /_stcore/health after it starts.
 START_TIMEOUT = 90.0
-#: Failed health checks in a row before a running replica leaves the upstream (a busy
-#: replica answers late; moving its browsers would cost them their sessions).
-STRIKES = 3
+#: Failed health checks in a row before a running replica leaves the upstream, and the
+#: seconds each check waits: a replica whose cores are busy answers late, and moving its
+#: browsers would cost them their sessions, so only about 20 s of silence counts (a replica
+#: that exits is replaced at once).
+STRIKES = 5
+CHECK_TIMEOUT = 3.0
 #: Streamlit's own default upload limit (MB), when the app's config sets none.
 DEFAULT_UPLOAD_MB = 200
 
@@ -242,7 +245,7 @@ class Launcher:
                     replica.log.close()
                 self._start_replica(replica)
                 continue
-            answered = healthy(replica.port, timeout=2.0)
+            answered = healthy(replica.port, timeout=CHECK_TIMEOUT)
             replica.strikes = 0 if answered else replica.strikes + 1
             ok = answered or (replica.in_upstream and replica.strikes < STRIKES)
             if ok != replica.in_upstream:

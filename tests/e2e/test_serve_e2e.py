@@ -13,6 +13,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -44,6 +45,13 @@ class Served:
 
     def __init__(self, url: str, runtime: Path, process: subprocess.Popen[str]) -> None:
         self.url, self.runtime, self.process = url, runtime, process
+        self.said: list[str] = []  # what the launcher printed, read as it runs
+        threading.Thread(target=self._listen, daemon=True).start()
+
+    def _listen(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.said.append(line.rstrip())
 
     def state(self) -> dict[str, object]:
         return json.loads((self.runtime / "replicas.json").read_text())  # type: ignore[no-any-return]
@@ -154,7 +162,7 @@ def test_twenty_sessions_on_two_replicas_each_stay_on_one(browser: object,
         # the session's state survived every rerun: it never moved to another replica
         assert _history(tab) == first[i] + RERUNS
         upstreams = served.upstreams_of(_key(context))
-        assert len(upstreams) == 1, upstreams
+        assert len(upstreams) == 1, (upstreams, served.said)
         port = upstreams.pop()
         served_by[port] = served_by.get(port, 0) + 1
         context.close()  # type: ignore[attr-defined]
@@ -167,7 +175,7 @@ def test_a_killed_replica_is_routed_around_and_comes_back(browser: object,
     for _context, tab, _errors in sessions:
         _settle(tab)
     where = [served.upstreams_of(_key(context)).pop() for context, _tab, _e in sessions]
-    assert len(set(where)) == 2, where  # six random keys: both replicas hold sessions
+    assert len(set(where)) == 2, (where, served.said)  # six random keys: both hold some
     victim = served.state()["replicas"][0]  # type: ignore[index]
     os.kill(int(victim["pid"]), signal.SIGKILL)
     killed_at = time.monotonic()
