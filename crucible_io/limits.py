@@ -16,12 +16,19 @@ import json
 import math
 import os
 import posixpath
-import zipfile
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+if sys.version_info >= (3, 14):
+    import zipfile
+
+    from compression.zstd import ZstdError
+else:  # Zstandard members (zip method 93: Inspect's default since 0.3.206), backported
+    from backports.zstd import ZstdError, zipfile
 
 #: Default cap on a file's size for the readers (a path, or bytes handed over directly).
 #: The app applies its own, smaller, upload limit before it calls a reader.
@@ -261,7 +268,12 @@ class SafeZip:
                     chunks.append(chunk)
         except ReadError:
             raise
-        except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
+        except NotImplementedError as exc:  # a compression method zipfile cannot read
+            raise UnsafeArchiveError(f"cannot unpack the member ({exc}; zip method "
+                                     f"{info.compress_type})", file=self.file,
+                                     member=member) from None
+        except (zipfile.BadZipFile, ZstdError, OSError, EOFError, RuntimeError,
+                ValueError) as exc:
             raise UnsafeArchiveError(f"cannot unpack the member ({exc})", file=self.file,
                                      member=member) from None
         self._read_total += size

@@ -168,6 +168,27 @@ def test_inspect_eval_two_epochs_metadata() -> None:
     assert log.items["latency_s"].gt(0).all()
 
 
+def test_inspect_eval_with_zstandard_members() -> None:
+    """A log Inspect 0.3.285 wrote itself (``write_log.py`` beside it): every member is
+    Zstandard-compressed (zip method 93, Inspect's default since 0.3.206). The mock model
+    answers "Default output from mockllm/model"; ``includes()`` scores a sample correct
+    when its target is a substring of that answer."""
+    folder = FIX / "inspect_zstd"
+    path = next(folder.glob("*.eval"))
+    with zipfile.ZipFile(path) as z:  # the fixture really is Zstandard inside
+        assert {info.compress_type for info in z.infolist()} == {93}
+    log = read_eval_log(path)
+    assert log.format == INSPECT_EVAL and log.scorer == "includes"
+    assert log.model == "mockllm/model"
+    answer = "Default output from mockllm/model"
+    targets = ["mockllm", "Default", "nothing", "output", "absent", "model", "missing", "from"]
+    want = {f"q{i}": float(t in answer) for i, t in enumerate(targets, start=1)}
+    assert log.item_scores().to_dict() == want
+    assert log.stored is not None and log.stored.n == 8
+    assert log.stored.mean == pytest.approx(np.mean(list(want.values())))
+    assert log.stored.stderr == pytest.approx(stats.sem(list(want.values())))
+
+
 def test_inspect_json_scorers_and_dict_values() -> None:
     path = FIX / "tiny_inspect_two_scorers.json"
     log = read_eval_log(path)

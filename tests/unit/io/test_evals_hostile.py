@@ -44,6 +44,40 @@ def test_zip_bomb_member_refused() -> None:
     assert info.value.member == "samples/s0_epoch_1.json"
 
 
+def _zstd_zip(members: dict[str, bytes]) -> bytes:
+    from crucible_io.limits import zipfile as zstd_zipfile  # the standard one from 3.14
+
+    buffer = io.BytesIO()
+    with zstd_zipfile.ZipFile(buffer, "w", zstd_zipfile.ZIP_ZSTANDARD) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_zstandard_bomb_member_refused_like_deflate() -> None:
+    with zipfile.ZipFile(FIX / "tiny_two_epochs.eval") as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    members["samples/s0_epoch_1.json"] = b'{"id": 1, "pad": "' + b"0" * 40_000_000 + b'"}'
+    data = _zstd_zip(members)
+    assert len(data) < 100_000  # 40 MB of zeros in a few kB
+    with pytest.raises(UnsafeArchiveError, match="zip bomb") as info:
+        read_eval_log(data)
+    assert info.value.member == "samples/s0_epoch_1.json"
+
+
+def test_corrupt_zstandard_member_names_it() -> None:
+    with zipfile.ZipFile(FIX / "tiny_two_epochs.eval") as z:
+        members = {n: z.read(n) for n in z.namelist()}
+    data = bytearray(_zstd_zip(members))
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as z:
+        info = z.getinfo("header.json")
+    start = info.header_offset + 30 + len(info.filename) + len(info.extra)
+    data[start + 8:start + 24] = b"\xff" * 16  # inside the compressed frame
+    with pytest.raises(UnsafeArchiveError, match="cannot unpack") as caught:
+        read_eval_log(bytes(data))
+    assert caught.value.member == "header.json"
+
+
 def test_zip_declaring_huge_total_refused() -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
