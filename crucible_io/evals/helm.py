@@ -20,6 +20,7 @@ from crucible_io.evals.common import (
     sub_object,
 )
 from crucible_io.limits import (
+    DuplicateIdError,
     Loaded,
     SafeZip,
     SchemaError,
@@ -31,7 +32,18 @@ from crucible_io.limits import (
 from crucible_scenarios.eval_log import EvalLog, StoredAggregate
 
 _HELM_PREFERRED = ("exact_match", "quasi_exact_match", "prefix_exact_match",
-                   "quasi_prefix_exact_match", "f1_score", "rouge_l")
+                   "quasi_prefix_exact_match", "f1_score", "rouge_l", "safety_score")
+#: Stats HELM records about the request rather than its quality (token counts, runtime,
+#: finish reasons, costs): offered, but never the default metric.
+_HELM_BOOKKEEPING = ("num_", "finish_reason", "inference_", "training_", "batch_",
+                     "prompt_truncated", "max_prob", "logprob")
+
+
+def _metric_rank(name: str) -> tuple[int, int, str]:
+    """Preferred metrics first (in their order), then quality stats, bookkeeping last."""
+    if name in _HELM_PREFERRED:
+        return 0, _HELM_PREFERRED.index(name), name
+    return (2 if name.startswith(_HELM_BOOKKEEPING) else 1), 0, name
 
 
 # --------------------------------------------------------------------------- HELM
@@ -73,7 +85,10 @@ def read_helm(loaded: Loaded, parsed: Any, *, folder: Path | None, metric: str |
     if not isinstance(doc, list):
         raise SchemaError("expected an array of instances", file=label)
     per_stat: dict[str, dict[str, float]] = {}
-    kept: list[tuple[str, int]] = []
+    # one (instance, train trial) may have several entries, one per metric group (HELM v4's
+    # annotator-scored scenarios): their stats are merged, in the order first seen
+    kept: dict[str, tuple[str, int]] = {}
+    merged = 0
     perturbed = 0
     for i, entry in enumerate(doc):
         if not isinstance(entry, dict):
@@ -92,7 +107,9 @@ def read_helm(loaded: Loaded, parsed: Any, *, folder: Path | None, metric: str |
         if not isinstance(stats, list):
             raise SchemaError("expected an array", file=label, field=f"[{i}].stats")
         key = f"{iid}\x00{trial}"
-        kept.append((str(iid), trial))
+        if key in kept:
+            merged += 1
+        kept.setdefault(key, (str(iid), trial))
         for stat in stats:
             if not isinstance(stat, dict) or not isinstance(stat.get("name"), dict):
                 raise SchemaError("expected a stat object with a name", file=label,
@@ -108,12 +125,16 @@ def read_helm(loaded: Loaded, parsed: Any, *, folder: Path | None, metric: str |
                 total = as_number(stat.get("sum"))
                 mean = total / count if total is not None else None
             if mean is not None:
-                per_stat.setdefault(str(name.get("name")), {})[key] = mean
+                stat_values = per_stat.setdefault(str(name.get("name")), {})
+                earlier = stat_values.setdefault(key, mean)
+                if earlier != mean:
+                    raise DuplicateIdError(
+                        f"stat {name.get('name')!r} of instance {iid!r}, train trial "
+                        f"{trial} appears twice with different values ({earlier} and "
+                        f"{mean})", file=label, field=f"[{i}].stats")
     if not kept:
         raise NoItemsError("no unperturbed instance in the file", file=label)
-    offered = sorted(per_stat, key=lambda s: (s not in _HELM_PREFERRED,
-                                              _HELM_PREFERRED.index(s)
-                                              if s in _HELM_PREFERRED else 0, s))
+    offered = sorted(per_stat, key=_metric_rank)
     chosen = choose(metric, offered, kind="metric", file=label)
     values = per_stat[chosen]
     answers, targets = _helm_answers(side.get("scenario_state.json"))
@@ -124,8 +145,7 @@ def read_helm(loaded: Loaded, parsed: Any, *, folder: Path | None, metric: str |
         "item_id", "epoch", "score", "answer", "target", "latency_s", "input_tokens",
         "output_tokens")}
     where: list[str] = []
-    for iid, trial in kept:
-        key = f"{iid}\x00{trial}"
+    for key, (iid, trial) in kept.items():
         if key not in values:
             raise SchemaError(f"missing score {chosen!r} for instance {iid!r}", file=label,
                               field="stats")
@@ -141,6 +161,9 @@ def read_helm(loaded: Loaded, parsed: Any, *, folder: Path | None, metric: str |
     frame = item_frame(rows, file=label, where=where)
     if perturbed:
         notes.append(f"{perturbed} perturbed instance(s) left out (unperturbed only)")
+    if merged:
+        notes.append(f"{merged} more entr{'y' if merged == 1 else 'ies'} of instances "
+                     "already seen (one per metric group) merged into their instance")
     spec = side.get("run_spec.json")
     found_model = found_task = None
     if isinstance(spec, dict):

@@ -287,6 +287,30 @@ def test_helm_run_folder(helm_run: Path) -> None:
     assert read_eval_log(folder, metric="quasi_exact_match").items["score"].sum() == 5
 
 
+def test_helm_entries_of_one_instance_per_metric_group_merge() -> None:
+    """HELM v4 writes one entry per metric group for annotator-scored scenarios: the
+    entries of an instance are merged; the safety score is the default metric (not a
+    token count), and its mean agrees with the stats.json beside it."""
+    folder = FIX / "helm_two_groups"
+    log = read_eval_log(folder / "per_instance_stats.json")
+    per = json.loads((folder / "per_instance_stats.json").read_text())
+    assert len(per) == 8 and log.n_items == 4
+    assert log.metric == "safety_score" and log.model == "mock/tiny-7b"
+    assert log.task == "harm_bench"
+    assert log.metrics[-1] in ("num_output_tokens", "num_prompt_tokens",
+                               "inference_runtime", "finish_reason_stop")
+    assert log.item_scores().to_dict() == {"id7": 1.0, "id12": 0.5, "id31": 1.0, "id44": 0.0}
+    assert log.items.set_index("item_id")["output_tokens"].to_dict() == {
+        "id7": 64, "id12": 212, "id31": 31, "id44": 180}
+    stored = {s["name"]["name"]: s["mean"]
+              for s in json.loads((folder / "stats.json").read_text())}
+    assert log.stored is not None and log.stored.mean == stored["safety_score"]
+    assert log.item_scores().mean() == pytest.approx(stored["safety_score"])
+    assert any("4 more entries" in note for note in log.notes)
+    gpt = read_eval_log(folder / "per_instance_stats.json", metric="safety_gpt_score")
+    assert gpt.item_scores().mean() == pytest.approx(stored["safety_gpt_score"])
+
+
 def test_helm_zip_of_run_folder(helm_run: Path) -> None:
     folder = helm_run
     data = _eval_zip({f"run/{p.name}": p.read_bytes() for p in folder.iterdir()})

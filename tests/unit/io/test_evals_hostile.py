@@ -148,8 +148,17 @@ def test_duplicate_ids_across_formats() -> None:
     with pytest.raises(DuplicateIdError, match="appears twice"):
         read_eval_log("\n".join([*record, match_lines[0]]).encode())
     per = json.loads((FIX / "helm_tiny_run" / "tiny_helm_per_instance_stats.json").read_text())
-    with pytest.raises(DuplicateIdError, match="id100"):
-        read_eval_log(json.dumps([*per, per[0]]).encode())
+    # the same entry twice holds no contradiction: merged, and said
+    again = read_eval_log(json.dumps([*per, per[0]]).encode())
+    assert again.n_items == read_eval_log(json.dumps(per).encode()).n_items
+    assert any("1 more entry" in note for note in again.notes)
+    # the same stat of one instance with two values is refused, naming both
+    changed = json.loads(json.dumps(per[0]))
+    exact = next(s for s in changed["stats"] if s["name"]["name"] == "exact_match")
+    exact["mean"] = 1 - exact["mean"]
+    with pytest.raises(DuplicateIdError, match=r"id100.*different values") as info:
+        read_eval_log(json.dumps([*per, changed]).encode())
+    assert info.value.field == f"[{len(per)}].stats"
 
 
 def test_wrong_types() -> None:
