@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -164,17 +165,17 @@ def _finish_lm_eval(file: str, records: list[tuple[int, dict[str, Any]]],
     filter_names = list(filters)
     chosen_filter = choose(filter, filter_names, kind="filter", file=file)
     chosen = [(n, r) for n, r in records if r.get("filter", "none") == chosen_filter]
-    # metrics offered: numeric values in the first line of the chosen filter
+    # metrics offered: the first line's metric keys that hold a finite number on some line
+    # of the chosen filter (lm-eval writes a non-finite value as Infinity or NaN)
     first_n, first = chosen[0]
     declared = first.get("metrics")
     candidates = (list(declared) if isinstance(declared, list)
                   else [k for k in first if k not in _LM_NOT_METRICS])
-    offered = [k for k in candidates if isinstance(k, str) and as_number(first.get(k)) is not None
-               and not isinstance(first.get(k), str)]
+    offered = [k for k in candidates if isinstance(k, str) and _finite_somewhere(chosen, k)]
     if not offered:
-        raise NoItemsError("the lines hold no numeric per-sample metric (looked at "
-                           f"{', '.join(map(str, candidates)) or 'no keys'})", file=file,
-                           line=first_n)
+        raise NoItemsError("the lines hold no numeric per-sample metric with a finite value "
+                           f"(looked at {', '.join(map(str, candidates)) or 'no keys'})",
+                           file=file, line=first_n)
     default = next((m for m in _LM_PREFERRED if m in offered), offered[0])
     chosen_metric = choose(metric, offered, kind="metric", file=file, default=default)
     ids: list[str] = []
@@ -187,6 +188,7 @@ def _finish_lm_eval(file: str, records: list[tuple[int, dict[str, Any]]],
     lines: list[int] = []
     seen: dict[str, float] = {}
     notes: list[str] = []
+    non_finite: list[int] = []
     dropped = 0
     for number, rec in chosen:
         doc_id = rec.get("doc_id")
@@ -197,12 +199,14 @@ def _finish_lm_eval(file: str, records: list[tuple[int, dict[str, Any]]],
         if type(value) is float or type(value) is int or type(value) is bool:
             score = float(value)
         else:
-            score_or_none = as_number(value) if isinstance(value, str) else None
-            if score_or_none is None:
+            score = _number_or_nan(value) if isinstance(value, str) else math.nan
+            if score != score and not _says_nan(value):
                 raise SchemaError("missing score" if value is None else
                                   f"expected a number, got {repr(value)[:40]}", file=file,
                                   line=number, field=chosen_metric)
-            score = score_or_none
+        if not -math.inf < score < math.inf:  # Infinity, -Infinity or NaN: left out, said
+            non_finite.append(number)
+            continue
         key = str(doc_id)
         if key in seen:
             if seen[key] == score:
@@ -231,6 +235,11 @@ def _finish_lm_eval(file: str, records: list[tuple[int, dict[str, Any]]],
         for row, b, p in zip(mc_rows, best, probs, strict=True):
             answers[row] = None if b is None else str(b)
             confs[row] = p
+    if non_finite:
+        notes.append(f"{len(non_finite)} of {len(non_finite) + len(ids)} samples have a "
+                     f"non-finite {chosen_metric!r} (Infinity or NaN, line"
+                     f"{'s' if len(non_finite) > 1 else ''} {_line_list(non_finite)}): left "
+                     "out of the means and intervals")
     if dropped:
         notes.append(f"{dropped} repeated line(s) for the same (doc_id, filter) dropped")
     rows: dict[str, list[Any]] = {"item_id": ids, "epoch": [1] * len(ids), "score": scores,
@@ -247,6 +256,33 @@ def _finish_lm_eval(file: str, records: list[tuple[int, dict[str, Any]]],
                    model=model or "unknown model", metric=chosen_metric, items=frame,
                    source=file, metrics=tuple(offered), filter=chosen_filter,
                    filters=tuple(filter_names), notes=tuple(notes))
+
+
+def _number_or_nan(value: str) -> float:
+    """A numeric string's float (``"Infinity"`` and ``"NaN"`` included), else NaN."""
+    try:
+        return float(value.strip())
+    except ValueError:
+        return math.nan
+
+
+def _says_nan(value: object) -> bool:
+    return isinstance(value, str) and value.strip().lower() in ("nan", "+nan", "-nan")
+
+
+def _finite_somewhere(records: list[tuple[int, dict[str, Any]]], key: str) -> bool:
+    """Whether some line holds a finite number (not a string) under ``key``; most files
+    answer on the first line."""
+    for _number, rec in records:
+        value = rec.get(key)
+        if not isinstance(value, str) and as_number(value) is not None:
+            return True
+    return False
+
+
+def _line_list(numbers: list[int], shown: int = 5) -> str:
+    head = ", ".join(map(str, numbers[:shown]))
+    return head + (f" and {len(numbers) - shown} more" if len(numbers) > shown else "")
 
 
 def _choice_index(doc: Any, target: str) -> str:

@@ -110,6 +110,33 @@ def test_lm_eval_old_format() -> None:
     assert log.items["answer"].tolist() == ["0"] * 6  # the first choice wins every line
 
 
+def test_lm_eval_non_finite_values_are_counted_and_left_out() -> None:
+    """lm-eval writes its lines with ``json.dumps``, which spells non-finite floats
+    ``Infinity`` and ``NaN``; here line 1 holds Infinity and line 4 NaN. The metric is
+    still offered (decided from every line), the two samples are left out of the mean
+    and the note says so, naming the lines."""
+    path = FIX / "samples_tinyratio_2026-03-04T09-00-00.000000.jsonl"
+    log = read_eval_log(path, metric="log_ratio")
+    assert log.metrics == ("log_ratio", "exact_match")
+    assert log.n_items == 4
+    assert log.item_scores().mean() == pytest.approx(np.mean([-0.4, 1.2, -1.5, 0.7]))
+    assert any("2 of 6 samples have a non-finite 'log_ratio'" in n and "lines 1, 4" in n
+               for n in log.notes)
+    assert read_eval_log(path).metric == "exact_match"  # the finite metric keeps all six
+    assert read_eval_log(path).n_items == 6 and not read_eval_log(path).notes
+    # a finite first line does not hide a later Infinity
+    lines = path.read_text().splitlines()
+    swapped = "\n".join([lines[1], lines[0], *lines[2:]]).encode()
+    again = read_eval_log(swapped, metric="log_ratio")
+    assert again.n_items == 4 and math.isfinite(again.item_scores().mean())
+    # numeric strings spelled the same way count too; a metric never finite is refused
+    text = path.read_text().replace("Infinity", '"Infinity"').replace("NaN", '"NaN"')
+    assert read_eval_log(text.encode(), metric="log_ratio").n_items == 4
+    only = "\n".join(json.dumps({**json.loads(x), "log_ratio": math.inf}) for x in lines)
+    with pytest.raises(SchemaError, match="no metric 'log_ratio'"):
+        read_eval_log(only.encode(), metric="log_ratio")
+
+
 def test_lm_eval_duplicates() -> None:
     lines = MC.read_text().splitlines()
     repeated = "\n".join([*lines, lines[0]]).encode()
