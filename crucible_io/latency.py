@@ -8,7 +8,9 @@ Formats, detected from the content and named in the result:
   ``error_code`` is a failure, whatever its (often zeroed) latencies say.
 - ``jmeter``: JMeter's CSV results (``.jtl``) with ``timeStamp`` (epoch ms), ``elapsed``
   (ms), ``success`` ("true"/"false"), ``responseCode`` and ``Latency`` (time to first
-  byte, ms). Failures: ``success`` false, else a response code outside 2xx/3xx.
+  byte, ms). Failures: ``success`` false, else a response code outside 2xx/3xx. Its XML
+  results (``output_format=xml``) the same way from the samples' ``t``, ``s``, ``rc``,
+  ``ts`` and ``lt`` attributes (:mod:`crucible_io.jmeter_xml`).
 - ``k6``: ``k6 run --out csv``, one row per metric sample (``metric_name``, ``timestamp``,
   ``metric_value`` and tags). Latency from the ``http_req_duration`` rows (ms); a request
   failed when its ``expected_response`` tag is false, else when the ``http_req_failed``
@@ -29,12 +31,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from crucible_io.jmeter_xml import looks_like_jmeter_xml, read_jmeter_xml
 from crucible_io.limits import (
     MAX_SOURCE_BYTES,
     MalformedError,
@@ -127,6 +130,12 @@ def read_latency_log(source: Source, *, column: str | None = None, unit: str | N
     file = loaded.name
     text = decode_text(loaded.data, file=file)
     stripped = text.lstrip()
+    if stripped[:1] == "<":
+        if looks_like_jmeter_xml(text):
+            return _jmeter_xml(text, file, column, unit)
+        raise UnknownFormatError("an XML document that is not JMeter's <testResults>; "
+                                 "latency logs are CSV, JSON or JMeter's XML results",
+                                 file=file)
     if stripped[:1] in "[{":
         if stripped[:1] == "{" and looks_like_json_lines(text):
             records = _json_lines(text, file)
@@ -259,20 +268,38 @@ def _from_records(records: list[Any], file: str, fmt: str, column: str | None,
 
 # --- tool formats -----------------------------------------------------------------------
 
+#: JMeter's names for elapsed time, success, response code, start time and time to first
+#: byte: in its CSV results, and as sample attributes in its XML results.
+_JMETER_CSV = ("elapsed", "success", "responseCode", "timeStamp", "Latency")
+_JMETER_XML = ("t", "s", "rc", "ts", "lt")
+
+
 def _jmeter(frame: pd.DataFrame, file: str, column: str | None,
-            unit: str | None) -> LatencyLog:
-    field = column or "elapsed"
+            unit: str | None, names: tuple[str, ...] = _JMETER_CSV) -> LatencyLog:
+    elapsed, success, code, start, first_byte = names
+    field = column or elapsed
     _require(frame, field, file)
     failed_mask = np.zeros(len(frame), dtype=bool)
-    if "success" in frame.columns:
-        failed_mask = ~_truthy(frame["success"], file, "success")
-    elif "responseCode" in frame.columns:
-        failed_mask = ~_ok_status(frame["responseCode"])
-    times = _timestamps(frame, "timeStamp", file, scale=1e-3) \
-        if "timeStamp" in frame.columns else None
-    ttft_col = "Latency" if "Latency" in frame.columns and field != "Latency" else None
+    if success in frame.columns:
+        failed_mask = ~_truthy(frame[success], file, success)
+    elif code in frame.columns:
+        failed_mask = ~_ok_status(frame[code])
+    times = _timestamps(frame, start, file, scale=1e-3) if start in frame.columns else None
+    ttft_col = first_byte if first_byte in frame.columns and field != first_byte else None
     return _table_log(frame, file, "jmeter", field, unit, failed_mask, times, ttft_col,
                       ttft_unit="ms")
+
+
+def _jmeter_xml(text: str, file: str, column: str | None, unit: str | None) -> LatencyLog:
+    parsed = read_jmeter_xml(text, file=file)
+    log = _jmeter(parsed.frame, file, column, unit, _JMETER_XML)
+    notes = ("JMeter's XML results: one request per top-level sample",
+             *log.notes)
+    if parsed.sub_samples:
+        notes += (f"{parsed.sub_samples:,} sub-samples inside them (embedded resources, "
+                  "redirects, transaction children) are part of their sample, not "
+                  "requests of their own",)
+    return replace(log, notes=notes)
 
 
 def _k6(frame: pd.DataFrame, file: str, column: str | None, unit: str | None) -> LatencyLog:

@@ -1,6 +1,7 @@
 """Per-request logs of a deployed model, one row per request, for production monitoring.
 
-A log is CSV (or TSV) or JSON Lines (or a JSON array of objects) with a timestamp and any
+A log is CSV (or TSV), JSON Lines (or a JSON array of objects) or JMeter's XML results
+(:mod:`crucible_io.jmeter_xml`) with a timestamp and any
 of: whether the answer was correct (0/1, true/false) or a score in [0, 1], the latency,
 the cost in USD and whether the request failed. Column names are matched from the names
 logging tools and gateways commonly write (``timestamp``/``created_at``/``time``,
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from crucible_io.jmeter_xml import looks_like_jmeter_xml, read_jmeter_xml
 from crucible_io.limits import (
     MAX_SOURCE_BYTES,
     SchemaError,
@@ -101,9 +103,16 @@ class RequestLog:
         return ". ".join(parts) + "."
 
 
-def _find(columns: list[str], field: str) -> str | None:
+#: JMeter's XML results name elapsed time ``t``, success ``s`` and the response code ``rc``
+#: (``ts`` is an alias already); these names count only in such a file.
+_JMETER_XML_ALIASES: dict[str, tuple[str, ...]] = {"latency": ("t",), "error": ("s", "rc")}
+
+
+def _find(columns: list[str], field: str,
+          extra: dict[str, tuple[str, ...]] | None = None) -> str | None:
     lowered = {str(c).strip().lower(): c for c in columns}
-    return next((lowered[n] for n in ALIASES[field] if n in lowered), None)
+    names = (*(extra or {}).get(field, ()), *ALIASES[field])
+    return next((lowered[n] for n in names if n in lowered), None)
 
 
 def _records_frame(text: str, *, file: str) -> tuple[pd.DataFrame, str]:
@@ -258,9 +267,17 @@ def read_request_log(source: Source, *, max_bytes: int = MAX_SOURCE_BYTES,
     file = loaded.name
     text = decode_text(loaded.data, file=file)
     start = text.lstrip("\ufeff \t\r\n")[:1]
+    extra: dict[str, tuple[str, ...]] | None = None
     if start in ("{", "["):
         frame, fmt = _records_frame(text, file=file)
         csv_like = False
+    elif start == "<":
+        if not looks_like_jmeter_xml(text):
+            raise UnknownFormatError("an XML document that is not JMeter's <testResults>; "
+                                     "request logs are CSV, JSON or JMeter's XML results",
+                                     file=file)
+        frame, fmt, csv_like = read_jmeter_xml(text, file=file).frame, "jmeter-xml", True
+        extra = _JMETER_XML_ALIASES
     else:
         frame = read_table(text, file=file, max_rows=MAX_REQUESTS)
         fmt, csv_like = "csv", True
@@ -270,7 +287,7 @@ def read_request_log(source: Source, *, max_bytes: int = MAX_SOURCE_BYTES,
         raise UnknownFormatError(
             f"no timestamp column (looked for {', '.join(ALIASES['timestamp'][:6])}); the "
             f"file has {', '.join(repr(c) for c in columns[:8])}", file=file)
-    found = {field: _find(columns, field) for field in ALIASES if field != "timestamp"}
+    found = {field: _find(columns, field, extra) for field in ALIASES if field != "timestamp"}
     if not any(found.values()):
         raise SchemaError("no outcome column: need correct or score, latency, cost or "
                           f"error; the file has {', '.join(repr(c) for c in columns[:8])}",
@@ -317,7 +334,7 @@ def read_request_log(source: Source, *, max_bytes: int = MAX_SOURCE_BYTES,
     if found["error"]:
         col = found["error"]
         flags = _flags(frame, col, file=file, csv_like=csv_like, error_like=True)
-        if col.strip().lower() in ("success", "ok"):
+        if col.strip().lower() in ("success", "ok") or (extra is not None and col == "s"):
             flags = 1.0 - flags
         out["error"] = flags
         used["error"] = col

@@ -21,6 +21,8 @@ MAX_TABLE_ROWS = 2_000_000
 #: Where :func:`read_table` keeps the text and separator a frame was parsed from, so a
 #: row's line in the file can be found when a message needs it (``DataFrame.attrs``).
 SOURCE_ATTR = "crucible_io.source"
+#: Frames built from another layout (XML) carry each row's file line here, by label.
+LINES_ATTR = "crucible_io.lines"
 
 
 def read_table(text: str, *, file: str, sep: str | None = None,
@@ -81,13 +83,17 @@ def _record_lines(text: str, sep: str) -> list[int]:
 def lines_of(frame: pd.DataFrame, labels: np.ndarray | list[int]) -> np.ndarray:
     """The file lines of the rows with these index labels of a frame :func:`read_table`
     returned (or a frame filtered from it, which keeps its labels); ``label + 2`` where
-    the frame's source is unknown."""
+    the frame's source is unknown. A frame built from another layout gives its rows' lines
+    in ``frame.attrs[LINES_ATTR]``."""
     label_array = np.asarray(labels, dtype=np.int64)
     source = frame.attrs.get(SOURCE_ATTR)
-    if source is None:
-        return label_array + 2
+    records = frame.attrs.get(LINES_ATTR)
+    if records is None:
+        if source is None:
+            return label_array + 2
+        records = _record_lines(*source)
     # a sentinel after the last record keeps the lookup in range for any label
-    starts = np.asarray([*_record_lines(*source), -1], dtype=np.int64)
+    starts = np.asarray([*records, -1], dtype=np.int64)
     found = starts[np.clip(label_array, -1, len(starts) - 1)]
     inside = (label_array >= 0) & (label_array < len(starts) - 1)
     return np.where(inside, found, label_array + 2)

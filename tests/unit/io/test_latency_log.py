@@ -195,3 +195,51 @@ def test_jmeter_with_dates_and_without_success_column() -> None:
     log = read_latency_log(data, name="dated.jtl")
     assert (log.format, log.failed, log.latencies_ms.tolist()) == ("jmeter", 1, [250, 300])
     assert log.timestamps is not None and log.timestamps[1] - log.timestamps[0] == 1.0
+
+
+# --- JMeter's XML results (jmeter.save.saveservice.output_format=xml) ------------------
+
+def test_jmeter_xml_reads_top_level_samples_in_time_order() -> None:
+    """Written from JMeter's Sample Attributes table: two HTTP samples hold sub-samples
+    (a redirect target and an embedded image), one ``<sample>`` is a non-HTTP sampler, a
+    429 and a connect timeout have ``s="false"``."""
+    log = read_latency_log(OWN / "small_results_xml.jtl")
+    assert (log.format, log.requests, log.failed, log.unit) == ("jmeter", 6, 2, "ms")
+    # ts order: 182 (…000), 210 (…400), 195 (…700), 5 (…900)
+    assert log.latencies_ms.tolist() == [182, 210, 195, 5]
+    assert log.ttft_ms is not None and log.ttft_ms.tolist() == [121, 150, 133, 0]
+    assert log.timestamps is not None and log.timestamps[0] == 1717236000.0
+    assert any("2 sub-samples" in note for note in log.notes)
+    assert any("XML" in note for note in log.notes)
+    # the user may pick another attribute, named as in the file
+    assert read_latency_log(OWN / "small_results_xml.jtl", column="lt").column == "lt"
+
+
+def test_jmeter_xml_older_version_fails_by_response_code() -> None:
+    """testResults 1.1 without the ``s`` attribute: a sample failed when its code is not
+    2xx/3xx."""
+    log = read_latency_log(OWN / "older_results_xml.jtl")
+    assert (log.requests, log.failed) == (4, 1)
+    assert log.latencies_ms.tolist() == [250, 301, 290]
+
+
+_XML_HEAD = b'<?xml version="1.0"?>\n<testResults version="1.2">\n'
+_SAMPLE = b'<httpSample t="100" lt="50" ts="1" s="true" lb="a" rc="200"/>\n'
+
+
+@pytest.mark.parametrize(("data", "error", "match", "line"), [
+    (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">]>\n<testResults>'
+     b'</testResults>', SchemaError, "document type", 2),
+    (_XML_HEAD + _SAMPLE * 3 + b'<httpSample t="100"\n', MalformedError, "invalid XML", 6),
+    (b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>', UnknownFormatError,
+     "not JMeter", None),
+    (_XML_HEAD + _SAMPLE * 3 + b"<httpSample>" * 70, SchemaError, "deeper than 64", 6),
+    (_XML_HEAD + _SAMPLE * 3 + b'<httpSample t="fast" ts="2" s="true"/>\n</testResults>',
+     SchemaError, "fast", 6),
+    (_XML_HEAD + b"</testResults>", SchemaError, "no <httpSample>", None),
+])
+def test_jmeter_xml_hostile_files_name_the_line(data: bytes, error: type, match: str,
+                                               line: int | None) -> None:
+    with pytest.raises(error, match=match) as info:
+        read_latency_log(data, name="results.jtl")
+    assert getattr(info.value, "line", None) == line

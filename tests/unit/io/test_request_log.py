@@ -134,3 +134,33 @@ def test_real_jmeter_results_read_as_a_request_log() -> None:
     ok = raw[raw["success"].astype(bool)]
     assert np.nanmedian(log.frame["latency_ms"]) == pytest.approx(ok["elapsed"].median())
     assert log.start == pd.to_datetime(raw["timeStamp"].min(), unit="ms")
+
+
+LATENCY = Path(__file__).resolve().parents[2] / "fixtures" / "latency"
+
+
+def test_jmeter_xml_results_read_as_a_request_log() -> None:
+    """JMeter's XML results: one request per top-level sample (sub-samples are part of
+    theirs), elapsed from ``t``, failures from ``s`` (or ``rc`` when a file has no ``s``),
+    checked against the attributes read with the standard library's own XML parser."""
+    import xml.etree.ElementTree as ET
+
+    for name, failure in (("small_results_xml.jtl", "s"), ("older_results_xml.jtl", "rc")):
+        path = LATENCY / name
+        samples = list(ET.parse(path).getroot())
+        samples = [s for s in samples if s.tag in ("httpSample", "sample")]
+        log = read_request_log(path)
+        assert log.rows == len(samples) and log.columns["error"] == failure
+        failed = [s.get("s") == "false" if failure == "s" else s.get("rc") != "200"
+                  for s in samples]
+        by_time = sorted(zip((int(s.get("ts", 0)) for s in samples), failed,
+                             (float(s.get("t", 0)) for s in samples), strict=True))
+        assert log.frame["error"].tolist() == [float(f) for _t, f, _e in by_time]
+        ok = [e for _t, f, e in by_time if not f]
+        assert log.frame["latency_ms"].dropna().tolist() == ok
+        assert log.start == pd.to_datetime(by_time[0][0], unit="ms")
+
+
+def test_xml_that_is_not_jmeter_is_refused_by_name() -> None:
+    with pytest.raises(ReadError, match="not JMeter"):
+        read_request_log(b"<?xml version='1.0'?><feed/>", name="atom.xml")
