@@ -13,6 +13,12 @@ import pandas as pd
 #: Largest upload accepted, in bytes (the server limit in .streamlit/config.toml is larger).
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 200_000
+#: What every eval-log uploader accepts: Inspect's .eval archives, JSON and JSON Lines logs
+#: (lm-eval, Inspect, HELM, OpenAI evals) and zip archives of them (a HELM run folder).
+EVAL_LOG_TYPES = ["eval", "json", "jsonl", "zip"]
+#: What every latency or per-request log uploader accepts: CSV/TSV tables (JMeter's .jtl,
+#: k6, ApacheBench's .txt/.tsv), JMeter's XML results, JSON and JSON Lines.
+LATENCY_LOG_TYPES = ["csv", "tsv", "jtl", "xml", "txt", "json", "jsonl"]
 
 
 class UploadError(ValueError):

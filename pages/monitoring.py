@@ -35,7 +35,9 @@ EXPLANATION = (
 @guarded
 def main() -> None:
     page_intro(TITLE, QUESTION, EXPLANATION)
-    uploaded, seed = sources.data_source()
+    uploaded, seed, own_data = sources.data_source()
+    if own_data and uploaded is None:
+        return  # the chooser said what is missing or wrong; nothing simulated below it
     left, right = st.columns(2, gap="large")
     with left:
         scenario = scenario_controls(uploaded is not None)

@@ -36,11 +36,11 @@ from crucible_ui.ensemble.charts import (
 from crucible_ui.ensemble.mock_charts import tradeoff_chart
 from crucible_ui.ensemble.text import STRATEGY_NAMES, strategy_label
 from crucible_ui.text import escape_markdown
-from crucible_ui.uploads import MAX_UPLOAD_BYTES
+from crucible_ui.uploads import EVAL_LOG_TYPES, MAX_UPLOAD_BYTES
 from crucible_ui.widgets import download_buttons, metric_card
 
 TABLE_SUFFIXES = (".csv", ".tsv")
-UPLOAD_TYPES = ["eval", "json", "jsonl", "zip", "csv", "tsv"]
+UPLOAD_TYPES = [*EVAL_LOG_TYPES, "csv", "tsv"]
 MEASURE_NAMES = {key: text.split(" (")[0] for key, text in DIVERSITY_MEASURES.items()}
 
 

@@ -32,7 +32,7 @@ from crucible_ui.hedging.charts import log_histogram_chart
 from crucible_ui.hedging.mock import strategy_table
 from crucible_ui.hedging.mock_charts import histogram_chart, tradeoff_chart
 from crucible_ui.text import escape_markdown
-from crucible_ui.uploads import MAX_UPLOAD_BYTES
+from crucible_ui.uploads import LATENCY_LOG_TYPES, MAX_UPLOAD_BYTES
 from crucible_ui.widgets import download_buttons, metric_card, seed_control
 
 UNITS = {"auto": "Detect", "ms": "milliseconds", "s": "seconds"}
@@ -47,7 +47,7 @@ FORMAT_NAMES = {"llmperf": "LLMPerf per-request results", "jmeter": "JMeter CSV 
                 "k6": "k6 CSV output", "ab": "ApacheBench gnuplot TSV", "csv": "CSV table",
                 "json": "JSON records", "jsonl": "JSON Lines records"}
 FORMAT_HELP = (
-    "Accepted: LLMPerf `*_individual_responses.json`, JMeter `.jtl` CSV results, k6 "
+    "Accepted: LLMPerf `*_individual_responses.json`, JMeter `.jtl` results (CSV or XML), k6 "
     "`--out csv` output, ApacheBench `-g` TSV, or any CSV, JSON or JSON Lines file with a "
     "latency column (`latency_ms`, `duration`, `elapsed`...). Failed requests (error codes, "
     "`success=false`, HTTP status 0 or >= 400) are counted apart.")
@@ -107,8 +107,7 @@ def log_view() -> None:
     """The whole "Your latency log" source."""
     st.markdown("Upload a log of request latencies to plan a hedge on your own data. "
                 + FORMAT_HELP)
-    upload = st.file_uploader("Latency log", type=["csv", "tsv", "jtl", "json", "jsonl",
-                                                   "txt"], key="log_upload")
+    upload = st.file_uploader("Latency log", type=LATENCY_LOG_TYPES, key="log_upload")
     left, middle, right = st.columns(3)
     column = left.text_input(
         "Latency column", value="", key="log_column", max_chars=100,

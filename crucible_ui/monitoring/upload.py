@@ -15,12 +15,13 @@ from crucible_io.request_log import read_request_log
 from crucible_scenarios.monitoring import aggregate_requests
 from crucible_ui.monitoring.csv_upload import FORMAT_HELP, TODAY_ROWS, parse_monitoring_csv
 from crucible_ui.text import escape_markdown
-from crucible_ui.uploads import MAX_UPLOAD_BYTES, UploadError
+from crucible_ui.uploads import LATENCY_LOG_TYPES, MAX_UPLOAD_BYTES, UploadError
 from crucible_ui.widgets import seed_control
 
 SOURCES = {"sim": "Simulated", "upload": "Upload CSV", "requests": "Per-request log"}
 REQUEST_HELP = (
-    "One row per request, CSV or JSON Lines: a `timestamp` (ISO 8601, or Unix epoch in "
+    "One row per request, CSV or JSON Lines (JMeter's `.jtl` results, CSV or XML, too): a "
+    "`timestamp` (ISO 8601, or Unix epoch in "
     "seconds or milliseconds) and any of `correct` (1/0, true/false) or `score` (0-1), "
     "`latency_ms` (or `latency_s`, `duration`...), `cost_usd` and `error` (1/0, or an "
     "error message). Requests are grouped into hourly windows; the last 24 windows are "
@@ -57,9 +58,11 @@ def load_history(source: tuple[Any, ...], simulate: Any) -> pd.DataFrame:
     return simulate(*source[1:])
 
 
-def data_source() -> tuple[tuple[Any, ...] | None, int]:
-    """The source chooser: the seed, and the upload's source key when a good file is
-    loaded (None otherwise, so the simulated data is shown)."""
+def data_source() -> tuple[tuple[Any, ...] | None, int, bool]:
+    """The source chooser: the upload's source key when a good file is loaded (else
+    None), the seed, and whether the user chose their own data. With their own data
+    chosen but no good file, the page shows what is missing or wrong and nothing else:
+    no simulated result may read as a result about their file."""
     seed = seed_control()
     source = st.radio("Data", list(SOURCES), key="src", horizontal=True,
                       bind="query-params", format_func=SOURCES.__getitem__)
@@ -67,27 +70,25 @@ def data_source() -> tuple[tuple[Any, ...] | None, int]:
         st.caption(FORMAT_HELP)
         upload = st.file_uploader("Monitoring CSV", type=["csv"], key="upload")
         if upload is None:
-            st.info("Upload a file to run the detectors on it; the simulated data is shown "
-                    "until then.")
-            return None, seed
+            st.info("Upload a file to run the detectors on it.")
+            return None, seed, True
         data = upload.getvalue()
         try:
             cached_upload(data)
-            return ("upload", data), seed
+            return ("upload", data), seed, True
         except UploadError as exc:
             st.error(f"Cannot use this file: {exc}", icon=":material/error:")
     elif source == "requests":
         st.caption(REQUEST_HELP)
-        upload = st.file_uploader("Per-request log", type=["csv", "tsv", "jsonl", "json"],
+        upload = st.file_uploader("Per-request log", type=LATENCY_LOG_TYPES,
                                   key="requests_upload")
         if upload is None:
-            st.info("Upload a per-request log to run the detectors on it; the simulated "
-                    "data is shown until then.")
-            return None, seed
+            st.info("Upload a per-request log to run the detectors on it.")
+            return None, seed, True
         data, name = upload.getvalue(), str(upload.name)
         try:
             cached_requests(data, name)
-            return ("requests", data, name), seed
+            return ("requests", data, name), seed, True
         except ValueError as exc:  # ReadError is a ValueError
             reason = str(exc)
             st.error(escape_markdown(f"Cannot use this file: {reason}"),
@@ -95,7 +96,7 @@ def data_source() -> tuple[tuple[Any, ...] | None, int]:
             if not isinstance(exc, ReadError):
                 st.caption("The reader understood the file, but it cannot be monitored as "
                            "it is.")
-    return None, seed
+    return None, seed, source != "sim"
 
 
 def describe_source(source: tuple[Any, ...], history: pd.DataFrame) -> None:

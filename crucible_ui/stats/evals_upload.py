@@ -21,10 +21,10 @@ from crucible_scenarios.stats import (
     paired_difference,
     variance_components,
 )
-from crucible_ui.uploads import MAX_UPLOAD_BYTES
+from crucible_ui.uploads import EVAL_LOG_TYPES, MAX_UPLOAD_BYTES
 
-#: Extensions the uploader accepts (every format the readers know).
-EVAL_TYPES = ["eval", "json", "jsonl", "csv"]
+#: Extensions the uploader accepts: every eval-log format, and per-item CSV tables.
+EVAL_TYPES = [*EVAL_LOG_TYPES, "csv"]
 Files = tuple[tuple[str, bytes], ...]
 
 

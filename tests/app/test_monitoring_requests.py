@@ -44,10 +44,23 @@ def test_bad_request_log_shows_the_reader_message() -> None:
     assert_clean(at)
     errors = " ".join(str(e.value) for e in at.error)
     assert "line 3" in errors and "ISO 8601" in errors
-    assert any(m.label == "False alarm about every" for m in at.metric)  # still works
+    _nothing_simulated(at)
     at = _upload("short.csv", b"timestamp,correct\n2025-01-01T00:00,1\n", "text/csv")
     assert_clean(at)
     assert any("windows" in str(e.value) for e in at.error)
+    _nothing_simulated(at)
+    at = open_page(PAGE, query={"src": "Per-request log"})  # chosen, nothing uploaded yet
+    assert_clean(at)
+    assert any("Upload a per-request log" in str(i.value) for i in at.info)
+    _nothing_simulated(at)
+
+
+def _nothing_simulated(at) -> None:  # type: ignore[no-untyped-def]
+    """No result of the simulated world under the user's source: no detector metrics,
+    no verdict, no simulated controls."""
+    assert not at.metric
+    assert "Retrain" not in _texts(at) and "accuracy is down" not in _texts(at)
+    assert not [s for s in at.slider if s.key in ("p1", "size")]
 
 
 def test_bernoulli_and_fixed_ewma_settings_at_extremes() -> None:
@@ -63,3 +76,21 @@ def test_bernoulli_and_fixed_ewma_settings_at_extremes() -> None:
     at.radio(key="limits").set_value("fixed").run()
     assert_clean(at)
     assert "EWMA limits in use: **fixed**" in _texts(at)
+
+
+def test_jmeter_xml_results_are_read_and_the_missing_accuracy_named() -> None:
+    """Three days of JMeter XML samples, one every ten minutes: the uploader takes the
+    .jtl and the reader reads it, but a load-test log has no per-request correctness,
+    which this page monitors; it says so, and shows nothing simulated instead."""
+    start = 1_717_200_000_000
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<testResults version="1.2">']
+    for i in range(3 * 24 * 6):
+        ok = "false" if i % 50 == 0 else "true"
+        lines.append(f'<httpSample t="{200 + (i % 7) * 10}" ts="{start + i * 600_000}" '
+                     f's="{ok}" lb="chat" rc="{200 if ok == "true" else 503}"/>')
+    lines.append("</testResults>")
+    at = _upload("results.jtl", "\n".join(lines).encode(), "application/xml")
+    assert_clean(at)
+    errors = " ".join(str(e.value) for e in at.error)
+    assert "no 'correct' or 'score' column" in errors.replace("\\", "")
+    _nothing_simulated(at)
