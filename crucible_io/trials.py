@@ -11,6 +11,10 @@ Formats (detected from the content):
 * **JSON**: a list of row objects, an object with a ``trials`` list, or a study document
   (:func:`crucible_scenarios.optimization.study_json`: seed, maximize, space, trials and
   suggestions; scored suggestions join the trials).
+* **optuna**: ``study.trials_dataframe()`` as CSV or JSON, ``optuna trials -f json`` and
+  the journal file (:mod:`crucible_io.optuna_trials`): the complete trials, their
+  ``params_*`` as parameters and ``value`` as the score; the journal also gives the
+  direction and optuna's own search space.
 
 Without a space (given or in the file) one is inferred: numeric columns become integer or
 real ranges covering the data with a 10% margin (log-uniform when the values are positive
@@ -39,6 +43,15 @@ from crucible_io.limits import (
     parse_json,
     require_list,
     require_mapping,
+)
+from crucible_io.optuna_trials import (
+    OptunaStudy,
+    from_journal,
+    from_records,
+    from_table,
+    is_optuna_journal,
+    is_optuna_records,
+    is_optuna_table,
 )
 from crucible_io.tables import read_table
 from crucible_scenarios.optimization import (
@@ -191,21 +204,31 @@ def _frame_from_json(doc: Any, *, file: str) -> tuple[pd.DataFrame, dict[str, An
 
 
 def read_trials(source: Source, space: SearchSpace | None = None, *,
-                max_bytes: int = MAX_SOURCE_BYTES, name: str | None = None) -> Trials:
-    """Read a trial table or study file (CSV or JSON, see the module docstring) into
-    :class:`Trials`: the frame (parameters, ``score``, ``n_queries`` when present), the
-    space (``space`` if given, else the file's, else inferred), the direction, the seed
-    and the notes by line. Every failure is a :class:`~crucible_io.limits.ReadError`."""
+                max_bytes: int = MAX_SOURCE_BYTES, name: str | None = None,
+                maximize: bool | None = None) -> Trials:
+    """Read a trial table or study file (CSV or JSON, see the module docstring; optuna's
+    files through :mod:`crucible_io.optuna_trials`) into :class:`Trials`: the frame
+    (parameters, ``score``, ``n_queries`` when present), the space (``space`` if given,
+    else the file's, else inferred), the direction (``maximize`` if given, else the
+    file's), the seed and the notes by line. Every failure is a
+    :class:`~crucible_io.limits.ReadError`."""
     loaded = load_source(source, name=name, max_bytes=max_bytes)
     file = loaded.name
     text = decode_text(loaded.data, file=file)
     stripped = text.lstrip("\ufeff \t\r\n")
     meta: dict[str, Any] = {}
     offset = 1  # file line of the first data row minus the row index
-    if stripped[:1] in "[{":
-        frame, meta = _frame_from_json(parse_json(stripped, file=file), file=file)
-        fmt = "study JSON" if "space" in meta else "JSON"
-        line_of = None
+    study: OptunaStudy | None = None
+    line_of: int | None = None
+    if stripped[:1] == "{" and is_optuna_journal(stripped.split("\n", 1)[0]):
+        study = from_journal(stripped, file=file)
+    elif stripped[:1] in "[{":
+        doc = parse_json(stripped, file=file)
+        if is_optuna_records(doc):
+            study = from_records(doc, file=file)
+        else:
+            frame, meta = _frame_from_json(doc, file=file)
+            fmt = "study JSON" if "space" in meta else "JSON"
     else:
         comments, body, cut = _split_comments(text)
         if "space" in comments:
@@ -220,16 +243,37 @@ def read_trials(source: Source, space: SearchSpace | None = None, *,
         fmt = "study CSV" if "space" in meta else "CSV"
         offset = cut + 2
         line_of = offset
+        if is_optuna_table([str(c) for c in frame.columns]):
+            study = from_table(frame, file=file)
+            line_of = None
+    labels: list[str] | None = None
+    if study is not None:  # optuna's own files: its complete trials, in its words
+        frame, fmt, labels = study.frame, study.format, study.labels
+        if len(frame) > MAX_TRIAL_ROWS:
+            raise TooLargeError(f"{len(frame):,} complete trials; the limit is "
+                                f"{MAX_TRIAL_ROWS:,} (MAX_TRIAL_ROWS)", file=file)
+        if maximize is None and study.maximize is not None:
+            meta["maximize"] = study.maximize
+        elif maximize is None:
+            meta["maximize"] = True
+            study.notes.append("optuna's tables do not record the study's direction: read "
+                               "as maximized (choose the direction if the study minimized)")
+        if space is None:
+            space = study.space
+    if maximize is not None:
+        meta["maximize"] = maximize
     frame.columns = [str(c).strip() for c in frame.columns]
 
     def where(i: int) -> str:
+        if labels is not None:
+            return labels[i]
         return f"line {i + line_of}" if line_of is not None else f"row {i + 1}"
 
     if SCORE not in frame.columns:
         found = ", ".join(repr(c) for c in list(frame.columns)[:10])
         raise SchemaError(f"no 'score' column; the file has {found}", file=file,
                           field=SCORE)
-    problems: list[str] = []
+    problems: list[str] = list(study.notes) if study is not None else []
     # direction
     maximize = True
     if "maximize" in meta:

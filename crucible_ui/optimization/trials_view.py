@@ -47,7 +47,9 @@ FORMAT_HELP = (
     "(numbers or text), a `score` column, and optionally `n_queries` (how many eval "
     "items the score is measured on, so the model knows how noisy it is) and `maximize` "
     f"(true/false). At most {MAX_TRIAL_ROWS} rows. A study file downloaded from this page "
-    "works too: fill in the scores of the suggested rows and upload it again."
+    "works too: fill in the scores of the suggested rows and upload it again. So do "
+    "optuna's: `study.trials_dataframe()` saved as CSV or JSON, `optuna trials -f json`, "
+    "or the journal file of a `JournalStorage` (its complete trials are used)."
 )
 PERSISTENCE_NOTE = (
     "Nothing is stored on the server: on Streamlit Community Cloud the disk does not last "
@@ -63,28 +65,30 @@ def cached_trials(data: bytes, name: str) -> Trials:
     return read_trials(data, name=name, max_bytes=MAX_UPLOAD_BYTES)
 
 
-def _with_space(trials: Trials, space_text: str, seed: int) -> Trials:
+def _with_space(trials: Trials, space_text: str, seed: int, maximize: bool) -> Trials:
     parsed = parse_space(space_text)
     assert parsed.space is not None
-    return Trials(trials.frame, parsed.space, trials.maximize, seed, None, trials.problems,
+    return Trials(trials.frame, parsed.space, maximize, seed, None, trials.problems,
                   trials.source_format)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def cached_surrogate(data: bytes, name: str, space_text: str, seed: int) -> Surrogate:
+def cached_surrogate(data: bytes, name: str, space_text: str, seed: int,
+                     maximize: bool) -> Surrogate:
     """The GP fitted to the trials, shared read-only (never mutated), not copied on every
     rerun as ``st.cache_data`` would."""
-    trials = _with_space(cached_trials(data, name), space_text, seed)
+    trials = _with_space(cached_trials(data, name), space_text, seed, maximize)
     return fit_surrogate(trials.space, trials, seed=seed)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def cached_fit(data: bytes, name: str, space_text: str, seed: int) -> dict[str, Any]:
+def cached_fit(data: bytes, name: str, space_text: str, seed: int,
+               maximize: bool) -> dict[str, Any]:
     """Everything that needs the surrogate fitted to the trials, keyed on the file's
     bytes, the space and the seed (so a change of n or of the charts shown refits
     nothing): the recommendation, importance, 1-D partial dependence and convergence."""
-    trials = _with_space(cached_trials(data, name), space_text, seed)
-    fit = cached_surrogate(data, name, space_text, seed)
+    trials = _with_space(cached_trials(data, name), space_text, seed, maximize)
+    fit = cached_surrogate(data, name, space_text, seed, maximize)
     return {
         "recommendation": recommend(trials.space, trials, seed=seed),
         "importance": importance(fit),
@@ -94,16 +98,16 @@ def cached_fit(data: bytes, name: str, space_text: str, seed: int) -> dict[str, 
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def cached_pd2(data: bytes, name: str, space_text: str, seed: int, x: str,
-               y: str) -> pd.DataFrame:
-    fit = cached_surrogate(data, name, space_text, seed)
+def cached_pd2(data: bytes, name: str, space_text: str, seed: int, maximize: bool,
+               x: str, y: str) -> pd.DataFrame:
+    fit = cached_surrogate(data, name, space_text, seed, maximize)
     return partial_dependence(fit, [x, y], n_points=20)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def cached_suggestions(data: bytes, name: str, space_text: str, seed: int, n: int,
-                       acq: str) -> pd.DataFrame:
-    trials = _with_space(cached_trials(data, name), space_text, seed)
+def cached_suggestions(data: bytes, name: str, space_text: str, seed: int,
+                       maximize: bool, n: int, acq: str) -> pd.DataFrame:
+    trials = _with_space(cached_trials(data, name), space_text, seed, maximize)
     return suggest(trials.space, trials, n, acq_func=acq, seed=seed)
 
 
@@ -127,8 +131,9 @@ def _read_section() -> tuple[bytes, str, Trials] | None:
     st.subheader("Your trials")
     st.markdown(FORMAT_HELP)
     st.info(PERSISTENCE_NOTE, icon=":material/save:")
-    upload = st.file_uploader("Trials or study file (CSV or JSON)",
-                              type=["csv", "tsv", "txt", "json"], key="trials_upload")
+    upload = st.file_uploader("Trials or study file (CSV or JSON, or an optuna journal)",
+                              type=["csv", "tsv", "txt", "json", "jsonl", "log"],
+                              key="trials_upload")
     st.download_button("Download an example trial file (12 mock trials)",
                        example_file(7), file_name="example_trials.csv", mime="text/csv",
                        key="dl_example", icon=":material/download:", on_click="ignore")
@@ -189,6 +194,11 @@ def trials_view() -> None:
     seed = int(right.number_input("Seed", 0, 2**32 - 1, trials.seed, key=f"tseed_{digest}",
                                   help="From the study file when it has one; the same "
                                        "file and seed give the same suggestions."))
+    maximize = st.radio(
+        "The score is", ["maximized", "minimized"], index=0 if trials.maximize else 1,
+        horizontal=True, key=f"tdir_{digest}",
+        help="From the file when it says (a study file, a `maximize` column, optuna's "
+             "journal); optuna's CSV and JSON tables do not record it.") != "minimized"
     scored = int(trials.frame["score"].notna().sum())
     if scored < 2:
         st.warning("At least two scored trials are needed to fit the model.",
@@ -196,12 +206,12 @@ def trials_view() -> None:
         return
     try:
         with st.spinner("Fitting the model to your trials…"):
-            fitted = cached_fit(data, name, space_text, seed)
-            sugg = cached_suggestions(data, name, space_text, seed, n, str(acq))
+            fitted = cached_fit(data, name, space_text, seed, maximize)
+            sugg = cached_suggestions(data, name, space_text, seed, maximize, n, str(acq))
     except ValueError as exc:
         st.error(escape_markdown(str(exc)), icon=":material/error:")
         return
-    study = _with_space(trials, space_text, seed)
+    study = _with_space(trials, space_text, seed, maximize)
     _suggestions(study, sugg)
     _recommendation(study, fitted["recommendation"])
     _influence(study, fitted, data, name, space_text, seed)
@@ -289,4 +299,5 @@ def _influence(study: Trials, fitted: dict[str, Any], data: bytes, name: str,
         y = c2.selectbox("2-D: second parameter", others, key="pd_y")
         if x and y and x != y:
             show_chart(partial_dependence_heatmap(
-                cached_pd2(data, name, space_text, seed, x, y), x, y, study.space))
+                cached_pd2(data, name, space_text, seed, study.maximize, x, y), x, y,
+                study.space))

@@ -60,3 +60,29 @@ def test_study_round_trip_through_the_page() -> None:
     assert_clean(at)
     assert any("**10** rows, **10** with a score" in str(m.value) for m in at.markdown)
     assert len(at.dataframe[1].value) == 5
+
+
+OPTUNA = Path(__file__).resolve().parents[1] / "fixtures" / "trials" / "optuna"
+
+
+def test_optuna_files_say_what_was_read_and_the_direction_can_be_chosen() -> None:
+    """optuna's journal states its direction; its CSV does not, so the page reads it as
+    maximized, says so, and the direction control turns the recommendation around."""
+    at = open_page(PATH, query={"src": "Your trials"})
+    at = _upload(at, "prompt_study.log", (OPTUNA / "prompt_study.log").read_bytes())
+    assert_clean(at)
+    read = " ".join(str(m.value) for m in at.markdown)
+    assert "(optuna journal): **20** rows" in read and "maximized" in read
+    warnings = " ".join(str(w.value) for w in at.warning)
+    assert "1 FAIL, 3 PRUNED" in warnings
+    at = _upload(at, "prompt_study.csv", (OPTUNA / "prompt_study.csv").read_bytes())
+    assert_clean(at)
+    assert "do not record the study's direction" in " ".join(
+        str(w.value) for w in at.warning)
+    best = at.metric[1].value  # the best single score, maximized
+    direction = next(r for r in at.radio if str(r.key).startswith("tdir_"))
+    assert direction.value == "maximized"
+    direction.set_value("minimized").run()
+    assert_clean(at)
+    assert at.metric[1].value != best  # now the lowest score is the best one
+    assert float(str(at.metric[1].value)) < float(str(best))
