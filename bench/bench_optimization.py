@@ -1,16 +1,14 @@
 """Speed of the Optimization Playground: a 30-trial Bayesian search on the default
 objective, 200-trial random and grid searches, the advisor's suggestions on 50 trials,
-the Branin check of the shared Bayesian settings (calls to within 1% of the minimum per
-seed, the median, the time per call, beside the previous, faster settings), a rerun of the
-"Your trials" view after a control change that refits nothing, and the page's rerun after
-a control change (through bench/bench_pages.py with :func:`change_widget`)."""
+a rerun of the "Your trials" view after a control change that refits nothing, and the
+page's rerun after a control change (through bench/bench_pages.py with
+:func:`change_widget`). The Bayesian search beside gp_minimize and optuna is
+bench/bench_bayes.py."""
 
 from __future__ import annotations
 
 import statistics
 import time
-import warnings
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -19,61 +17,14 @@ from streamlit.testing.v1 import AppTest
 
 from bench.core import Row, median_seconds
 from crucible_scenarios.optimization import (
-    BAYES_SETTINGS,
-    BayesSettings,
-    branin,
-    branin_space,
     default_space,
     expected_accuracy,
-    make_optimizer,
     optimize,
-    single_thread,
     suggest,
 )
 
 AREA = "optimization"
 ROOT = Path(__file__).resolve().parents[1]
-BRANIN_TARGET = 0.40187
-#: The settings the Bayesian search used before (faster per call, 3 of 5 seeds).
-PREVIOUS = BayesSettings(n_initial_points=8, acq_optimizer="sampling", n_points=1000,
-                         n_restarts_optimizer=0, gp_restarts=0, min_length_scale=0.01)
-
-
-def branin_calls(settings: BayesSettings, seed: int, budget: int = 50) -> tuple[int | None, float]:
-    """Calls until Branin is within 1% of its minimum (None if not within ``budget``) and
-    the mean wall time per call."""
-    optimizer = make_optimizer(branin_space(), seed, settings=settings)
-    start = time.perf_counter()
-    hit = None
-    calls = 0
-    for calls in range(1, budget + 1):
-        with single_thread():
-            x = optimizer.ask()
-        y = branin({"x1": x[0], "x2": x[1]})
-        with warnings.catch_warnings(), single_thread():  # as the playground's search
-            warnings.simplefilter("ignore")
-            optimizer.tell(x, y)
-        if y <= BRANIN_TARGET:
-            hit = calls
-            break
-    return hit, (time.perf_counter() - start) / calls
-
-
-def _branin_rows(label: str, settings: BayesSettings) -> list[Row]:
-    results = [branin_calls(settings, seed) for seed in range(5)]
-    calls = [c for c, _ in results]
-    shown = ", ".join("—" if c is None else str(c) for c in calls)
-    median = statistics.median(51 if c is None else c for c in calls)
-    per_call = statistics.median(t for _, t in results)
-    reached = sum(c is not None for c in calls)
-    return [
-        Row(AREA, f"Branin calls to 1% ({label}), median over seeds 0-4", median, "calls",
-            40.0 if label == "page settings" else None,
-            note=f"per seed: {shown}; {reached} of 5 within 50"),
-        Row(AREA, f"Branin time per call ({label})", per_call, "s"),
-    ]
-
-
 def _fifty_trials() -> pd.DataFrame:
     space = default_space()
     rng = np.random.default_rng(0)
@@ -116,8 +67,6 @@ def rows() -> list[Row]:
     trials = _fifty_trials()
     out.append(Row(AREA, "suggest: 50 trials, n = 5", median_seconds(
         lambda: suggest(space, trials, 5, seed=0), repeat=3), "s", 2.0))
-    out += _branin_rows("page settings", BAYES_SETTINGS)
-    out += _branin_rows("previous settings", replace(PREVIOUS))
     out.append(Row(AREA, "Your trials: rerun after a control that refits nothing",
                    _rerun_without_refit(), "s", 0.1))
     return out

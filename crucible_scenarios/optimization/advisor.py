@@ -79,12 +79,15 @@ class BayesSettings:
     min_length_scale: float = 0.1
 
 
-#: Measured on Branin over seeds 0-4 (the unit test and ``make bench``): within 1% of the
-#: minimum in 31, 43, 28, 45 and 39 calls (median 39). The previous settings (8 initial
-#: points, 1000 sampled candidates, no GP restarts) were about 5x faster per call but
-#: reached it in only 3 of 5 seeds within 50 calls. A length-scale floor of 0.01 (skopt's)
-#: gives a median of 28 on Branin but lets a single lucky trial of a noisy study stand
-#: alone; 0.1 keeps Branin within the target and the advisor honest.
+#: Measured beside skopt's gp_minimize (its defaults) in one run (bench/bench_bayes.py):
+#: Branin, calls to within 1% over seeds 0-29, median 29 (30 of 30 within 50 calls) against
+#: gp_minimize's 31.5 (27 of 30), at a third of its time per call; Hartmann-6 over seeds
+#: 0-9, median 47.5 (9 of 10 within 100) against 54 (7 of 10). Over seeds 0-9 alone
+#: Branin reads 33 against 28: a seed's count scatters from 17 to 50, so ten seeds decide
+#: little (Mann-Whitney p = 0.96 over thirty). The length-scale floor does not bind on
+#: Branin (the fitted scales stay above 0.3); skopt's 0.01 changes a run's path, not its
+#: typical count (28.5 over seeds 0-9, 47.5 on Hartmann-6), and lets a single lucky trial
+#: of a noisy study stand alone (tests/unit/test_advisor.py).
 BAYES_SETTINGS = BayesSettings()
 
 

@@ -1,6 +1,6 @@
 """The mock tuning problem: a known accuracy surface over temperature, max_tokens and
 few-shot examples, scored on seeded query sets (tuning and held-out), with its true
-optimum so the regret is honest; and the Branin test function."""
+optimum so the regret is honest; and the Branin and Hartmann-6 test functions."""
 
 from __future__ import annotations
 
@@ -220,13 +220,12 @@ def branin_space() -> SearchSpace:
                         Dimension("x2", "real", 0.0, 15.0)))
 
 
-def branin(config: Mapping[str, Any]) -> float:
-    """The Branin-Hoo test function (global minimum 0.397887 at three points);
-    ``config`` sets x1 and x2 to finite numbers."""
+def _coordinates(config: Mapping[str, Any], names: tuple[str, ...]) -> list[float]:
+    """The finite numbers ``config`` gives for ``names``, in that order."""
     if not isinstance(config, Mapping):
         raise ValueError(f"config must be a mapping, got {type(config).__name__}")
     coords = []
-    for name in ("x1", "x2"):
+    for name in names:
         if name not in config:
             raise ValueError(f"config has no {name}")
         try:
@@ -236,7 +235,42 @@ def branin(config: Mapping[str, Any]) -> float:
                              ) from None
         if not math.isfinite(coords[-1]):
             raise ValueError(f"{name} must be finite, got {coords[-1]}")
-    x1, x2 = coords
+    return coords
+
+
+def branin(config: Mapping[str, Any]) -> float:
+    """The Branin-Hoo test function (global minimum 0.397887 at three points);
+    ``config`` sets x1 and x2 to finite numbers."""
+    x1, x2 = _coordinates(config, ("x1", "x2"))
     a, b, c = 1.0, 5.1 / (4 * math.pi**2), 5 / math.pi
     r, s, t = 6.0, 10.0, 1 / (8 * math.pi)
     return a * (x2 - b * x1**2 + c * x1 - r) ** 2 + s * (1 - t) * math.cos(x1) + s
+
+
+# ------------------------------------------------------------------------- Hartmann-6
+#: The global minimum of the six-dimensional Hartmann function on [0, 1]^6, and where it
+#: lies (Dixon & Szego 1978; the values of Surjanovic & Bingham's Virtual Library of
+#: Simulation Experiments).
+HARTMANN6_MINIMUM = -3.32237
+HARTMANN6_MINIMIZER = (0.20169, 0.150011, 0.476874, 0.275332, 0.311652, 0.6573)
+_H6_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
+_H6_A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14],
+                  [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])
+_H6_P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886],
+                         [2329, 4135, 8307, 3736, 1004, 9991],
+                         [2348, 1451, 3522, 2883, 3047, 6650],
+                         [4047, 8828, 8732, 5743, 1091, 381]])
+_H6_NAMES = tuple(f"x{i}" for i in range(1, 7))
+
+
+def hartmann6_space() -> SearchSpace:
+    """The Hartmann-6 function's domain: x1 ... x6 each in [0, 1]."""
+    return SearchSpace(tuple(Dimension(name, "real", 0.0, 1.0) for name in _H6_NAMES))
+
+
+def hartmann6(config: Mapping[str, Any]) -> float:
+    """The six-dimensional Hartmann function, ``-sum_i alpha_i exp(-sum_j A_ij (x_j -
+    P_ij)^2)`` (global minimum -3.32237 on [0, 1]^6, six local minima); ``config`` sets x1
+    ... x6 to finite numbers."""
+    x = np.array(_coordinates(config, _H6_NAMES))
+    return float(-_H6_ALPHA @ np.exp(-np.sum(_H6_A * (x - _H6_P) ** 2, axis=1)))

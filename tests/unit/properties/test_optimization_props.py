@@ -658,3 +658,43 @@ def test_branin_rejects_missing_or_bad_coordinates(key: str, bad: object) -> Non
         opt.branin(config)
     with pytest.raises(ValueError, match="config"):
         opt.branin([1.0, 2.0])  # type: ignore[arg-type]
+
+
+@exercises(opt.hartmann6, opt.hartmann6_space)
+@FAST
+@given(x=st.lists(st.floats(0.0, 1.0), min_size=6, max_size=6))
+def test_hartmann6_never_goes_below_its_published_minimum(x: list[float]) -> None:
+    space = opt.hartmann6_space()
+    assert space.names == [f"x{i}" for i in range(1, 7)]
+    config = dict(zip(space.names, x, strict=True))
+    assert all(d.contains(config[d.name]) for d in space.dimensions)
+    assert opt.hartmann6(config) >= opt.HARTMANN6_MINIMUM - 1e-5
+
+
+@exercises(opt.hartmann6)
+def test_hartmann6_minimum_is_where_the_literature_puts_it() -> None:
+    from scipy.optimize import minimize
+
+    names = opt.hartmann6_space().names
+    at = dict(zip(names, opt.HARTMANN6_MINIMIZER, strict=True))
+    assert opt.hartmann6(at) == pytest.approx(opt.HARTMANN6_MINIMUM, abs=1e-5)
+    # a local search started at the published minimizer stays there
+    found = minimize(lambda v: opt.hartmann6(dict(zip(names, v, strict=True))),
+                     opt.HARTMANN6_MINIMIZER, bounds=[(0, 1)] * 6, method="L-BFGS-B")
+    assert found.fun == pytest.approx(opt.HARTMANN6_MINIMUM, abs=1e-5)
+    assert np.allclose(found.x, opt.HARTMANN6_MINIMIZER, atol=1e-3)
+    # a worse point is worse: the centre of the cube
+    assert opt.hartmann6(dict.fromkeys(names, 0.5)) > -1.0
+
+
+@exercises(opt.hartmann6)
+@FAST
+@given(key=st.sampled_from([f"x{i}" for i in range(1, 7)]), bad=bad_numbers)
+def test_hartmann6_rejects_missing_or_bad_coordinates(key: str, bad: object) -> None:
+    config: dict[str, object] = {f"x{i}": 0.5 for i in range(1, 7)}
+    config[key] = bad
+    with pytest.raises(ValueError, match=key):
+        opt.hartmann6(config)
+    del config[key]
+    with pytest.raises(ValueError, match=key):
+        opt.hartmann6(config)
