@@ -35,12 +35,16 @@ def home() -> None:
     if not DASHBOARDS:
         st.info("No dashboards are installed yet.")
         return
-    columns = st.columns(3)
-    for index, (spec, page) in enumerate(DASHBOARDS):
-        with columns[index % 3].container(border=True, height="stretch"):
-            st.subheader(spec.title, anchor=False)
-            st.markdown(spec.question)
-            st.page_link(page, label=f"Open {spec.title}", icon=":material/arrow_forward:")
+    # one row of three cards at a time: on a phone the columns stack, and the cards then
+    # read in the sidebar's order
+    for start in range(0, len(DASHBOARDS), 3):
+        row = st.columns(3)
+        for column, (spec, page) in zip(row, DASHBOARDS[start:start + 3], strict=False):
+            with column.container(border=True, height="stretch"):
+                st.subheader(spec.title, anchor=False)
+                st.markdown(spec.question)
+                st.page_link(page, label=f"Open {spec.title}",
+                             icon=":material/arrow_forward:")
 
 
 navigation = st.navigation(
