@@ -148,7 +148,8 @@ def _show(found: EvalAnalysis, alpha: float, cluster: str | None) -> None:
                 f"are {log.item_scores().mean():.4f} and "
                 f"{log.item_scores().std(ddof=1) / max(log.n_items, 1) ** 0.5:.4f}."))
     st.subheader("Comparison")
-    cols = st.columns(4)
+    # two tiles a row: an interval such as "[-12.3, +15.6] pts" is cut off in a quarter
+    cols = [*st.columns(2), *st.columns(2)]
     with cols[0]:
         metric_card(f"A: {escape_markdown(model_a)}", f"{r.estimate_a.mean:.3f}",
                     help=f"Mean score, SE {r.estimate_a.se:.4f}.")
