@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import pandas as pd
+import streamlit as st
 
 #: Largest upload accepted, in bytes (the server limit in .streamlit/config.toml is larger).
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -104,3 +105,20 @@ def read_json_upload(data: bytes | Any, *, max_bytes: int = MAX_UPLOAD_BYTES) ->
         ) from None
     except RecursionError:
         raise UploadError("The file nests JSON arrays or objects too deeply to read.") from None
+
+
+def eval_log_uploads(label: str, types: list[str], key: str) -> list[Any]:
+    """Two uploaders side by side: loose files, and a whole output folder (an lm-eval
+    ``<output>`` folder of model folders, HELM run folders, an Inspect log folder). A
+    folder's files arrive named by their path inside it, which the readers use to keep
+    each run's files together and to name a run's model after its folder. Returns every
+    uploaded file, loose ones first."""
+    left, right = st.columns(2)
+    files = left.file_uploader(label, type=types, accept_multiple_files=True, key=key,
+                               help="One or more log files, or a zip of an output folder.")
+    folder = right.file_uploader(
+        "...or a whole output folder", type=types, accept_multiple_files="directory",
+        key=f"{key}_folder",
+        help="lm-eval's output folder (one folder per model), HELM run folders or an "
+             "Inspect log folder: each run's files are read together.")
+    return [*(files or []), *(folder or [])]

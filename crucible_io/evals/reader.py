@@ -20,6 +20,7 @@ from crucible_io.evals.common import (
     ReadRequest,
 )
 from crucible_io.evals.detect import EVAL_FORMATS, canonical_format, sniff
+from crucible_io.evals.folders import Entry, gather, model_from_folder
 from crucible_io.evals.inspect import MANIFEST_NAMES
 from crucible_io.evals.lm_eval import (
     attach_results_from_folder,
@@ -118,25 +119,10 @@ def read_eval_logs(sources: Iterable[Source], **choices: Any) -> list[EvalLog]:
     """
     max_bytes = int(choices.pop("max_bytes", MAX_SOURCE_BYTES))
     fmt = choices.pop("fmt", None)
-    expanded: list[Source] = []
-    for source in sources:
-        if isinstance(source, str | os.PathLike) and Path(source).is_dir():
-            run_dir = Path(source)
-            helm = run_dir / "per_instance_stats.json"
-            expanded.extend([helm] if helm.is_file() else sorted(
-                p for p in run_dir.iterdir() if p.is_file()))
-        else:
-            expanded.append(source)
-    loaded_all: list[tuple[Loaded, Path | None]] = []
-    for number, source in enumerate(expanded, start=1):
-        loaded = load_source(source, max_bytes=max_bytes,
-                             name=None if not isinstance(source, bytes | bytearray)
-                             else f"<file {number}>")
-        folder = Path(source).parent if isinstance(source, str | os.PathLike) else None
-        loaded_all.append((loaded, folder))
+    entries = gather(sources, max_bytes=max_bytes)
     kinds: list[tuple[str, Any]] = []
-    for loaded, _ in loaded_all:
-        base = loaded.name.lower()
+    for entry in entries:
+        base = entry.base.lower()
         if base in ("run_spec.json", "stats.json", "scenario_state.json"):
             kinds.append(("helm-side", None))
         elif base in MANIFEST_NAMES:
@@ -144,44 +130,40 @@ def read_eval_logs(sources: Iterable[Source], **choices: Any) -> list[EvalLog]:
         elif fmt is not None:
             kinds.append((canonical_format(fmt), None))
         else:
-            kinds.append(sniff(loaded.data, loaded.name))
+            kinds.append(sniff(entry.loaded.data, entry.loaded.name))
     notes: list[str] = []
     results: list[tuple[Loaded, dict[str, dict[str, StoredAggregate]]]] = []
-    sides = {ld.name.lower(): ld.data for (ld, _), (k, _) in zip(loaded_all, kinds,
-                                                                 strict=True)
-             if k == "helm-side"}
+    result_groups: dict[str, str] = {}
+    # a HELM run's side files: those of its own folder, or every one when a single run
+    # came as loose files
+    sides: dict[str, dict[str, bytes]] = {}
+    for entry, (kind, _) in zip(entries, kinds, strict=True):
+        if kind == "helm-side":
+            sides.setdefault(entry.group, {})[entry.base.lower()] = entry.loaded.data
     n_helm = sum(1 for k, _ in kinds if k == HELM)
-    for (loaded, _), (kind, _) in zip(loaded_all, kinds, strict=True):
+    every_side = {k: v for group in sides.values() for k, v in group.items()}
+    for entry, (kind, _) in zip(entries, kinds, strict=True):
         if kind == MANIFEST:
-            notes.append(f"{loaded.name}: an eval-set manifest, skipped (it holds no "
+            notes.append(f"{entry.loaded.name}: an eval-set manifest, skipped (it holds no "
                          "samples)")
         elif kind == LM_EVAL_RESULTS:
-            results.append((loaded, lm_results_from_bytes(loaded)))
+            results.append((entry.loaded, lm_results_from_bytes(entry.loaded)))
+            result_groups[entry.loaded.name] = entry.group
     logs: list[EvalLog] = []
     used_results: set[str] = set()
-    for (loaded, folder), (kind, parsed) in zip(loaded_all, kinds, strict=True):
+    for entry, (kind, parsed) in zip(entries, kinds, strict=True):
         if kind in (MANIFEST, LM_EVAL_RESULTS, "helm-side"):
             continue
-        log = _read_loaded(loaded, folder=folder if kind == HELM else None, fmt=kind,
-                           metric=choices.get("metric"),
+        siblings = None
+        if kind == HELM:
+            siblings = sides.get(entry.group) or (every_side if n_helm == 1 else None)
+        log = _read_loaded(entry.loaded, folder=entry.folder if kind == HELM else None,
+                           fmt=kind, metric=choices.get("metric"),
                            filter=choices.get("filter"), scorer=choices.get("scorer"),
                            model=choices.get("model"), task=choices.get("task"),
-                           max_bytes=max_bytes,
-                           siblings=sides if kind == HELM and n_helm == 1 else None,
-                           parsed=parsed)
+                           max_bytes=max_bytes, siblings=siblings, parsed=parsed)
         if kind == LM_EVAL:
-            if log.task == "unknown task" and len(results) == 1 and len(results[0][1]) == 1:
-                log = replace(log, task=next(iter(results[0][1])))
-            match = match_results(loaded.name, log.task, results)
-            if match is not None:
-                used_results.add(match[0])
-                model = model_from_results(next(ld.data for ld, _ in results
-                                                 if ld.name == match[0]))
-                if model and log.model == "unknown model":
-                    log = replace(log, model=model)
-                log = with_stored(log, match[1], match[0])
-            elif folder is not None:
-                log = attach_results_from_folder(log, folder, loaded.name, max_bytes)
+            log = _pair_lm_eval(log, entry, results, result_groups, used_results, max_bytes)
         logs.append(_cross_check(log))
     for loaded, _ in results:
         if loaded.name not in used_results:
@@ -190,7 +172,37 @@ def read_eval_logs(sources: Iterable[Source], **choices: Any) -> list[EvalLog]:
                                "the samples_<task>_<date>.jsonl", file=loaded.name)
     if not logs:
         raise NoItemsError("none of the files holds per-item scores", file=", ".join(
-            ld.name for ld, _ in loaded_all))
+            e.loaded.name for e in entries))
     if notes:
         logs = [replace(log, notes=(*log.notes, *notes)) for log in logs]
     return logs
+
+
+def _pair_lm_eval(log: EvalLog, entry: Entry,
+                  results: list[tuple[Loaded, dict[str, dict[str, StoredAggregate]]]],
+                  result_groups: dict[str, str], used: set[str], max_bytes: int) -> EvalLog:
+    """An lm-eval samples log with its results file (of its own folder when it came in
+    one); the model from that results file, else from the folder's name (lm-eval names
+    the folder after the model)."""
+    # a file of a folder pairs only with a results file of that folder (each of lm-eval's
+    # model folders holds its own); loose files pair across the upload
+    pool = ([r for r in results if result_groups.get(r[0].name) == entry.group]
+            if entry.in_folder else results)
+    if log.task == "unknown task" and len(pool) == 1 and len(pool[0][1]) == 1:
+        log = replace(log, task=next(iter(pool[0][1])))
+    match = match_results(entry.loaded.name, log.task, pool)
+    if match is not None:
+        used.add(match[0])
+        model = model_from_results(next(ld.data for ld, _ in results if ld.name == match[0]))
+        if model and log.model == "unknown model":
+            log = replace(log, model=model)
+        log = with_stored(log, match[1], match[0])
+    elif entry.folder is not None:
+        log = attach_results_from_folder(log, entry.folder, entry.base, max_bytes)
+    if log.model == "unknown model" and entry.in_folder:
+        named = model_from_folder(entry.group)
+        if named:
+            log = replace(log, model=named, notes=(
+                *log.notes, f"model {named!r} from the folder's name (no results file "
+                "named it)"))
+    return log

@@ -36,7 +36,7 @@ from crucible_ui.ensemble.charts import (
 from crucible_ui.ensemble.mock_charts import tradeoff_chart
 from crucible_ui.ensemble.text import STRATEGY_NAMES, strategy_label
 from crucible_ui.text import escape_markdown
-from crucible_ui.uploads import EVAL_LOG_TYPES, MAX_UPLOAD_BYTES
+from crucible_ui.uploads import EVAL_LOG_TYPES, MAX_UPLOAD_BYTES, eval_log_uploads
 from crucible_ui.widgets import download_buttons, metric_card
 
 TABLE_SUFFIXES = (".csv", ".tsv")
@@ -148,17 +148,12 @@ def logs_section() -> dict[str, list[float]]:
         "`confidence_<model>`, `input_tokens_<model>`, `output_tokens_<model>`). Items are "
         "matched by id; voting uses each item's **epoch-1** answer (further epochs feed "
         "“How many calls?” below).")
-    uploads = st.file_uploader("Eval logs or answer table", type=UPLOAD_TYPES,
-                               accept_multiple_files=True, key="logs_upload")
+    uploads = eval_log_uploads("Eval logs or answer table", UPLOAD_TYPES, "logs_upload")
     if not uploads:
         st.info("No files yet: upload two or more logs of the same task.",
                 icon=":material/upload_file:")
         return {}
     files = tuple((u.name, u.getvalue()) for u in uploads)
-    if len(files) > 9:
-        st.error(f"{len(files)} files uploaded; voting takes 2 to 9 models.",
-                 icon=":material/error:")
-        return {}
     try:
         result = analyse(files, ())
         prices = price_controls(list(result.read["model"]))

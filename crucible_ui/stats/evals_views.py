@@ -11,6 +11,7 @@ from crucible_ui.charts import vega_spec
 from crucible_ui.stats.charts import estimate_bars, estimate_frame
 from crucible_ui.stats.evals_upload import EVAL_TYPES, EvalAnalysis, Files, analyse, read_logs
 from crucible_ui.text import escape_markdown
+from crucible_ui.uploads import eval_log_uploads
 from crucible_ui.widgets import metric_card
 
 DEFAULT = "(file default)"
@@ -46,8 +47,7 @@ def evals_view(alpha: float) -> None:
         "or `.json`, HELM `per_instance_stats.json`, OpenAI evals record logs, or the lab's "
         "CSV, in any mix. Several files at once are fine: with an Inspect eval set, pick "
         "the two runs below.")
-    uploads = st.file_uploader("Eval logs", type=EVAL_TYPES, accept_multiple_files=True,
-                               key="evals_upload")
+    uploads = eval_log_uploads("Eval logs", EVAL_TYPES, "evals_upload")
     if not uploads:
         st.info("No logs yet: upload two runs to compare them item by item.",
                 icon=":material/upload_file:")

@@ -86,3 +86,30 @@ def test_epochs_show_the_within_item_share():
     assert_clean(at)
     captions = " ".join(str(c.value) for c in at.caption)
     assert "scored each question 2 times" in captions, captions
+
+
+def test_a_whole_lm_eval_output_folder_is_two_named_runs():
+    """The folder uploader: lm-eval's <output>/<model>/ layout, each model folder with its
+    own results file; the two runs are named by the results (not by the shared file
+    names) and compared."""
+    import json
+
+    samples = FIXTURES / "samples_tinymc_2026-03-01T10-00-00.000001.jsonl"
+    results = json.loads((FIXTURES / "results_2026-03-01T10-00-00.000001.json").read_text())
+    lines = samples.read_text().splitlines()
+    files = []
+    for folder, model, keep in (("org__alpha-1b", "org/alpha-1b", lines),
+                                ("org__beta-7b", "org/beta-7b", lines[::-1])):
+        files.append((f"out/{folder}/{samples.name}", "\n".join(keep).encode(),
+                      "application/octet-stream"))
+        files.append((f"out/{folder}/results_2026-03-01T10-00-00.000001.json",
+                      json.dumps({**results, "model_name": model}).encode(),
+                      "application/json"))
+    at = open_page(PAGE, query={"src": "eval logs"})
+    at.file_uploader(key="evals_upload_folder").set_value(files)
+    at = at.run()
+    assert_clean(at)
+    assert not at.error, [e.value for e in at.error]
+    runs = at.selectbox(key="ev_b").options
+    assert len(runs) == 2 and any("org/alpha-1b" in r for r in runs)
+    assert any("org/beta-7b" in r for r in runs)

@@ -16,7 +16,7 @@ def test_diversity_heatmap_renders(page) -> None:  # type: ignore[no-untyped-def
     page.get_by_test_id("stRadio").filter(has_text="Data source").get_by_text(
         "Your eval logs", exact=True).click()
     wait_for_app(page)
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(TABLE))
+    page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(TABLE))
     wait_for_app(page)
     page.get_by_text("What was read").first.wait_for(state="visible", timeout=30_000)
     heading = page.get_by_text("Do the models make different mistakes?").first
