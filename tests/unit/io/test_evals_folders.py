@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from crucible_io.evals import read_eval_logs
 from crucible_io.evals.folders import model_from_folder
 from crucible_io.limits import UnsafeArchiveError
+from tests.unit.io.conftest import zip_bytes
 
 FIX = Path(__file__).resolve().parents[2] / "fixtures" / "evals"
 SAMPLES = FIX / "samples_tinymc_2026-03-01T10-00-00.000001.jsonl"
@@ -44,14 +44,6 @@ def _lm_eval_output() -> dict[str, bytes]:
     return files
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def _models(logs) -> list[str]:  # type: ignore[no-untyped-def]
     return sorted(log.model for log in logs)
 
@@ -77,7 +69,7 @@ def test_lm_eval_folder_upload_and_zip_of_it() -> None:
     uploaded = read_eval_logs([Upload(name, data) for name, data in files.items()])
     assert _models(uploaded) == WANT
     assert all(log.stored is not None for log in uploaded if log.model != "org/gamma-3b")
-    zipped = read_eval_logs([Upload("out.zip", _zip(files))])
+    zipped = read_eval_logs([Upload("out.zip", zip_bytes(files))])
     assert _models(zipped) == WANT
     assert {log.n_items for log in zipped} == {log.n_items for log in uploaded}
 
@@ -92,7 +84,8 @@ def _helm_runs() -> dict[str, bytes]:
 
 def test_two_helm_runs_at_once_are_grouped_by_folder() -> None:
     files = _helm_runs()
-    for source in ([Upload(n, d) for n, d in files.items()], [Upload("runs.zip", _zip(files))]):
+    as_folder = [Upload(n, d) for n, d in files.items()]
+    for source in (as_folder, [Upload("runs.zip", zip_bytes(files))]):
         logs = read_eval_logs(source)
         tasks = {log.task.split(":")[0]: log for log in logs}
         assert set(tasks) == {"tinyqa", "harm_bench"}
@@ -109,7 +102,7 @@ def test_folder_zip_is_read_under_the_archive_caps() -> None:
     files = _lm_eval_output()
     files["out/org__delta/samples_huge_2026-03-01T10-00-00.000001.jsonl"] = b"0" * 60_000_000
     with pytest.raises(UnsafeArchiveError):
-        read_eval_logs([Upload("out.zip", _zip(files))])
+        read_eval_logs([Upload("out.zip", zip_bytes(files))])
 
 
 @pytest.mark.parametrize(("group", "model"), [

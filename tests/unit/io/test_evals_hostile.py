@@ -20,18 +20,13 @@ from crucible_io.limits import (
     UnknownFormatError,
     UnsafeArchiveError,
 )
+from crucible_io.limits import zipfile as zstd_zipfile
+from tests.unit.io.conftest import zip_bytes
 
+ZIP_ZSTANDARD = zstd_zipfile.ZIP_ZSTANDARD
 FIX = Path(__file__).resolve().parents[2] / "fixtures" / "evals"
 MC = FIX / "samples_tinymc_2026-03-01T10-00-00.000001.jsonl"
 DEEP = "[" * 10_000 + "]" * 10_000
-
-
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in members.items():
-            z.writestr(name, data)
-    return buffer.getvalue()
 
 
 def test_zip_bomb_member_refused() -> None:
@@ -40,18 +35,12 @@ def test_zip_bomb_member_refused() -> None:
         members = {n: z.read(n) for n in z.namelist()}
     members["samples/s0_epoch_1.json"] = b'{"id": 1, "pad": "' + b"0" * 40_000_000 + b'"}'
     with pytest.raises(UnsafeArchiveError, match="zip bomb") as info:
-        read_eval_log(_zip(members))
+        read_eval_log(zip_bytes(members))
     assert info.value.member == "samples/s0_epoch_1.json"
 
 
 def _zstd_zip(members: dict[str, bytes]) -> bytes:
-    from crucible_io.limits import zipfile as zstd_zipfile  # the standard one from 3.14
-
-    buffer = io.BytesIO()
-    with zstd_zipfile.ZipFile(buffer, "w", zstd_zipfile.ZIP_ZSTANDARD) as z:
-        for name, data in members.items():
-            z.writestr(name, data)
-    return buffer.getvalue()
+    return zip_bytes(members, ZIP_ZSTANDARD)
 
 
 def test_zstandard_bomb_member_refused_like_deflate() -> None:
@@ -110,7 +99,7 @@ def test_deep_sample_member_in_eval_zip() -> None:
         members = {n: z.read(n) for n in z.namelist()}
     members["samples/s0_epoch_1.json"] = DEEP.encode()
     with pytest.raises(MalformedError) as info:
-        read_eval_log(_zip(members))
+        read_eval_log(zip_bytes(members))
     assert info.value.member == "samples/s0_epoch_1.json"
 
 
@@ -176,9 +165,9 @@ def test_garbage_and_empty() -> None:
     with pytest.raises(UnsafeArchiveError):
         read_eval_log(b"PK\x03\x04 not really a zip")
     with pytest.raises(UnknownFormatError):
-        read_eval_log(_zip({"readme.txt": b"hi"}))
+        read_eval_log(zip_bytes({"readme.txt": b"hi"}))
     with pytest.raises(NoItemsError):
-        read_eval_log(_zip({"header.json": json.dumps({
+        read_eval_log(zip_bytes({"header.json": json.dumps({
             "status": "started", "eval": {"task": "t", "model": "m"}}).encode()}))
 
 
