@@ -87,3 +87,35 @@ class EvalLog:
         epochs = f" x {self.epochs} epochs" if self.epochs > 1 else ""
         return (f"{self.format}: {self.task} / {self.model}, {self.metric}{chosen}, "
                 f"{self.n_items} items{epochs}")
+
+
+UNKNOWN_MODEL = "unknown model"
+
+
+def _stem(source: str) -> str:
+    name = source.replace("\\", "/").rsplit("/", 1)[-1]
+    for suffix in (".jsonl", ".json", ".eval", ".csv", ".zip"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def run_names(logs: list[EvalLog]) -> list[str]:
+    """A name for each run that tells it apart from the others: its model, or the file's
+    name without extension when the file records no model; where two runs would share a
+    name, the task is added if their tasks differ, then the file's name, then the run's
+    position (1-based)."""
+    names = [log.model if log.model and log.model != UNKNOWN_MODEL else _stem(log.source)
+             for log in logs]
+    for extra in (lambda log: log.task, lambda log: _stem(log.source)):
+        counts = {n: names.count(n) for n in names}
+        for i, log in enumerate(logs):
+            if counts[names[i]] > 1 and extra(log) not in names[i]:
+                names[i] = f"{names[i]} ({extra(log)})"
+    counts = {n: names.count(n) for n in names}
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if counts[name] > 1:
+            seen[name] = seen.get(name, 0) + 1
+            names[i] = f"{name} #{seen[name]}"
+    return names

@@ -4,6 +4,7 @@ downloads. Pages call these so every dashboard looks and behaves alike."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import json
 from typing import Any, Literal
@@ -135,3 +136,30 @@ def download_buttons(df: pd.DataFrame, basename: str, *, key: str,
         file_name=f"{safe_name}.json", mime="application/json", key=f"{key}_json",
         icon=":material/download:", on_click="ignore", width="stretch",
     )
+
+
+def run_name_inputs(defaults: list[str], details: list[str], key: str) -> list[str]:
+    """Let the user name the runs read from their files (one text field per run, filled
+    with a name that tells the runs apart). A blank field keeps the default; a name given
+    twice gets " #2" added, with a note. The names are what charts, tables, reports and
+    downloads call the runs."""
+    digest = hashlib.sha256("\x00".join([*defaults, *details]).encode()).hexdigest()[:10]
+    names: list[str] = []
+    with st.expander("Name the runs", icon=":material/edit:"):
+        st.caption("The names below label the runs everywhere on this page, in the reports "
+                   "and in the downloads.")
+        for start in range(0, len(defaults), 3):  # row by row: in order on a phone
+            row = st.columns(3)
+            for i in range(start, min(start + 3, len(defaults))):
+                typed = row[i - start].text_input(
+                    f"Run {i + 1}", value=defaults[i], key=f"{key}_{digest}_{i}",
+                    max_chars=80, help=details[i])
+                names.append(" ".join(typed.split()) or defaults[i])
+    seen: dict[str, int] = {}
+    unique = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name} #{seen[name]}")
+    if unique != names:
+        st.caption("Two runs were given the same name; the later ones got a number.")
+    return unique

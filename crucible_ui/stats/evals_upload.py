@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import streamlit as st
 
@@ -63,11 +63,15 @@ class EvalAnalysis:
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def analyse(files: Files, metric: str | None, filter: str | None, scorer: str | None,
-            index_a: int, index_b: int, cluster: str | None, alpha: float) -> EvalAnalysis:
+            index_a: int, index_b: int, cluster: str | None, alpha: float,
+            names: tuple[str, str] | None = None) -> EvalAnalysis:
     """Pair runs ``index_a`` and ``index_b`` and compare them (cached on the same key as
-    the parse plus the choices)."""
+    the parse plus the choices); ``names`` are what the user calls the two runs, carried
+    into the reports as their models' names."""
     logs = read_logs(files, metric, filter, scorer)
     log_a, log_b = logs[index_a], logs[index_b]
+    if names is not None:
+        log_a, log_b = replace(log_a, model=names[0]), replace(log_b, model=names[1])
     runs = align_runs(log_a, log_b)
     result = paired_difference(runs, clusters=cluster, alpha=alpha)
     reports = {fmt: eval_report(result, log_a, log_b, fmt, only_a=len(runs.only_a),

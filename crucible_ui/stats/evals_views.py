@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from crucible_scenarios.eval_log import EvalLog
+from crucible_scenarios.eval_log import EvalLog, run_names
 from crucible_scenarios.stats import minimum_detectable_effect, questions_needed
 from crucible_ui.charts import vega_spec
 from crucible_ui.stats.charts import estimate_bars, estimate_frame
 from crucible_ui.stats.evals_upload import EVAL_TYPES, EvalAnalysis, Files, analyse, read_logs
 from crucible_ui.text import escape_markdown
 from crucible_ui.uploads import eval_log_uploads
-from crucible_ui.widgets import metric_card
+from crucible_ui.widgets import metric_card, run_name_inputs
 
 DEFAULT = "(file default)"
 NO_CLUSTER = "(none)"
@@ -84,7 +84,10 @@ def evals_view(alpha: float) -> None:
     for log in logs:
         for note in log.notes:
             st.caption(escape_markdown(f"{log.source}: {note}"))
-    labels = [f"{i + 1}: {log.model} ({log.source})" for i, log in enumerate(logs)]
+    names = tuple(run_name_inputs(
+        run_names(logs), [f"{log.source}: {log.format}, model {log.model}, task {log.task}"
+                          for log in logs], "ev_name"))
+    labels = [f"{i + 1}: {name}" for i, name in enumerate(names)]
     s1, s2, s3 = st.columns(3)
     pick_a = s1.selectbox("Run A (baseline)", labels, index=0, key="ev_a")
     pick_b = s2.selectbox("Run B (candidate)", labels, index=1, key="ev_b")
@@ -101,7 +104,8 @@ def evals_view(alpha: float) -> None:
                    icon=":material/info:")
         return
     try:
-        found = analyse(files, metric, filt, scorer, index_a, index_b, cluster, alpha)
+        found = analyse(files, metric, filt, scorer, index_a, index_b, cluster, alpha,
+                        (names[index_a], names[index_b]))
     except ValueError as exc:
         st.error(f"Cannot compare these runs: {exc}", icon=":material/error:")
         return
@@ -109,7 +113,8 @@ def evals_view(alpha: float) -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=32, hash_funcs={
-    EvalAnalysis: lambda f: (f.log_a.source, f.log_b.source, f.result)})
+    EvalAnalysis: lambda f: (f.log_a.source, f.log_b.source, f.log_a.model, f.log_b.model,
+                             f.result)})
 def _specs(found: EvalAnalysis, conf: str) -> list[dict]:
     """Vega-Lite specs of the means and of the paired and unpaired difference intervals
     (cached: building the specs is the slow part of a rerun)."""

@@ -113,3 +113,31 @@ def test_a_whole_lm_eval_output_folder_is_two_named_runs():
     runs = at.selectbox(key="ev_b").options
     assert len(runs) == 2 and any("org/alpha-1b" in r for r in runs)
     assert any("org/beta-7b" in r for r in runs)
+
+
+def test_runs_are_told_apart_and_renamed_everywhere():
+    """Two runs of files that record no model (the lab's CSV layout) get different default
+    names; the name the user types labels the picker, the tiles and the reports."""
+    csv = FIXTURES / "tiny_single_run.csv"
+    text = csv.read_text()
+    files = [("run_one.csv", text.encode(), "text/csv"),
+             ("run_two.csv", text.encode(), "text/csv")]
+    at = open_page(PAGE, query={"src": "eval logs"})
+    at.file_uploader(key="evals_upload").set_value(files)
+    at = at.run()
+    assert_clean(at)
+    runs = at.selectbox(key="ev_b").options
+    assert len(set(runs)) == 2
+    named = [t for t in at.text_input if str(t.key).startswith("ev_name")]
+    assert len(named) == 2 and named[0].value != named[1].value
+    named[1].set_value("candidate prompt v2")
+    at = at.run()
+    assert_clean(at)
+    assert any("candidate prompt v2" in o for o in at.selectbox(key="ev_b").options)
+    assert any("candidate prompt v2" in str(m.label) for m in at.metric)
+    # and the reports offered for download call the run by that name
+    from crucible_ui.stats.evals_upload import analyse
+
+    found = analyse(tuple((n, d) for n, d, _m in files), None, None, None, 0, 1, None, 0.05,
+                    ("baseline", "candidate prompt v2"))
+    assert all("candidate prompt v2" in report for report in found.reports.values())
