@@ -5,7 +5,7 @@ McNemar against the best model, diversity and the per-item disagreements."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -26,7 +26,7 @@ from crucible_scenarios.ensemble import (
     pareto_frontier,
     summarize_logs,
 )
-from crucible_scenarios.eval_log import EvalLog
+from crucible_scenarios.eval_log import EvalLog, run_names
 from crucible_ui.charts import vega_spec
 from crucible_ui.ensemble.charts import (
     DIVERSITY_MEASURES,
@@ -37,7 +37,7 @@ from crucible_ui.ensemble.mock_charts import tradeoff_chart
 from crucible_ui.ensemble.text import STRATEGY_NAMES, strategy_label
 from crucible_ui.text import escape_markdown
 from crucible_ui.uploads import EVAL_LOG_TYPES, MAX_UPLOAD_BYTES, eval_log_uploads
-from crucible_ui.widgets import download_buttons, metric_card
+from crucible_ui.widgets import download_buttons, metric_card, run_name_inputs
 
 TABLE_SUFFIXES = (".csv", ".tsv")
 UPLOAD_TYPES = [*EVAL_LOG_TYPES, "csv", "tsv"]
@@ -76,11 +76,20 @@ def read_uploads(files: tuple[tuple[str, bytes], ...]) -> list[EvalLog] | pd.Dat
 
 
 @st.cache_data(max_entries=8, show_spinner="Reading the logs...")
+def cached_uploads(files: tuple[tuple[str, bytes], ...]) -> list[EvalLog] | pd.DataFrame:
+    """:func:`read_uploads`, once per upload."""
+    return read_uploads(files)
+
+
+@st.cache_data(max_entries=8, show_spinner="Reading the logs...")
 def analyse(files: tuple[tuple[str, bytes], ...],
-            prices: tuple[tuple[str, float, float], ...]) -> LogsResult:
+            prices: tuple[tuple[str, float, float], ...],
+            names: tuple[str, ...] = ()) -> LogsResult:
     """Read, align, vote with every strategy the data allow, summarize, compare and
-    measure diversity."""
+    measure diversity; ``names`` (one per eval log) are what the user calls the models."""
     source = read_uploads(files)
+    if names and isinstance(source, list):
+        source = [replace(log, model=name) for log, name in zip(source, names, strict=True)]
     aligned: AlignedAnswers = align_logs(source)
     strategies = ["majority", "weighted", "unanimous"]
     confidence_note = ""
@@ -155,10 +164,16 @@ def logs_section() -> dict[str, list[float]]:
         return {}
     files = tuple((u.name, u.getvalue()) for u in uploads)
     try:
-        result = analyse(files, ())
+        source = cached_uploads(files)
+        names: tuple[str, ...] = ()
+        if isinstance(source, list):
+            names = tuple(run_name_inputs(run_names(source), [
+                f"{log.source}: {log.format}, model {log.model}, task {log.task}"
+                for log in source], "ens_name"))
+        result = analyse(files, (), names)
         prices = price_controls(list(result.read["model"]))
         if any(pin > 0 or pout > 0 for _, pin, pout in prices):
-            result = analyse(files, prices)
+            result = analyse(files, prices, names)
     except ValueError as exc:
         st.error(f"Cannot vote over these files: {exc}", icon=":material/error:")
         return {}

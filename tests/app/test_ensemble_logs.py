@@ -75,3 +75,19 @@ def test_how_many_calls_extremes() -> None:
         assert_clean(at)
     at.selectbox(key="scale_model").set_value("gpt-4").run()
     assert_clean(at)
+
+
+def test_models_of_the_logs_can_be_renamed() -> None:
+    """The names the user gives the models carry into the table of what was read (and so
+    into the charts and downloads built from it)."""
+    folder = shared_fixture("evals", "inspect_ai", "log-sets_set")
+    files = [(p.name, p.read_bytes(), "application/zip") for p in sorted(folder.glob("*.eval"))]
+    at = logs_page()
+    at.file_uploader(key="logs_upload").set_value(files).run()
+    assert_clean(at)
+    named = [t for t in at.text_input if str(t.key).startswith("ens_name")]
+    assert len(named) == 3 and len({t.value for t in named}) == 3
+    named[0].set_value("the fast one").run()
+    assert_clean(at)
+    read = next(d.value for d in at.dataframe if "model" in d.value.columns)
+    assert "the fast one" in read["model"].tolist()
