@@ -37,7 +37,10 @@ EXPLANATION = (
 @guarded
 def main() -> None:
     page_intro(TITLE, QUESTION, EXPLANATION)
-    key, trace = choose_trace()
+    chosen_trace = choose_trace()
+    if chosen_trace is None:
+        return  # the chooser said what is missing or wrong; nothing of the mock world
+    key, trace = chosen_trace
     if trace.is_spans:
         span_page(key, trace, cached_exports(key, trace))
         return

@@ -149,10 +149,11 @@ def test_uploaded_trace_is_explored() -> None:
     assert "gen\\-004" in _text(at)
 
 
-def test_upload_before_a_file_shows_the_mock_trace() -> None:
+def test_upload_before_a_file_shows_only_the_uploader() -> None:
     at = open_page(PAGE, query={**INSTANT, "src": "Upload a trace"})
     assert_clean(at)
-    assert "Upload a trace JSON to explore it" in _text(at)
+    assert "Upload a trace file to explore it" in _text(at)
+    assert not at.metric and not [s for s in at.selectbox if s.key in ("q", "len")]
 
 
 @pytest.mark.parametrize(("data", "message"), [
@@ -170,13 +171,16 @@ def test_upload_before_a_file_shows_the_mock_trace() -> None:
      b'"decision": "d", "confidence": 0.5}]}', "Event id 'a' is used more than once"),
     (b"[" * 100_000 + b"]" * 100_000, "nests JSON arrays or objects too deeply"),
 ])
-def test_bad_uploads_get_a_precise_message_and_the_page_keeps_working(
+def test_bad_uploads_get_a_precise_message_and_nothing_mock(
         data: bytes, message: str) -> None:
     at = _upload(open_page(PAGE, query=INSTANT), "bad.json", data)
     assert_clean(at)
     errors = [re.sub(r"\\(.)", r"\1", str(e.value)) for e in at.error]  # unescape
     assert any(message in e for e in errors), errors
-    assert "Showing the mock trace" in errors[0]
+    assert not at.metric  # no mock trace under the error
+    assert not [s for s in at.selectbox if s.key in ("q", "len")]  # nor its controls
+    # back to the mock source, the mock trace and its controls return
+    at.radio(key="src").set_value("Mock problem").run()
     assert _metric(at, "Events") == str(len(generate_trace("med-001", 42).events))
 
 

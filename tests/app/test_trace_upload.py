@@ -52,8 +52,9 @@ def test_bad_span_file_gives_the_readers_message() -> None:
     at = _upload(open_page(PAGE, query=INSTANT), "bad.json", b'{"resourceSpans": 3}')
     assert_clean(at)
     errors = [re.sub(r"\\(.)", r"\1", str(e.value)) for e in at.error]
-    assert errors and "resourceSpans" in errors[0] and "Showing the mock trace" in errors[0]
-    assert any(m.label == "Events" for m in at.metric)  # the mock trace is still shown
+    assert errors and "resourceSpans" in errors[0]
+    # the error alone: no mock trace, and no mock controls
+    assert not at.metric and not [s for s in at.selectbox if s.key in ("q", "len")]
 
 
 def test_filters_and_a_second_trace_compare() -> None:
