@@ -84,6 +84,14 @@ def bottom_legend(*, columns: int = 2, **options: Any) -> alt.Legend:
     return alt.Legend(**settings)
 
 
+def rows_height(rows: int, step: int) -> int:
+    """The height (px) of a plot of ``rows`` bands ``step`` px apart: what
+    ``alt.Step(step)`` gives, as a number. Vega-Lite warns "Dropping fit-y because spec
+    has discrete height" for a step height even when the chart fits its width only
+    (vega/vega-lite#8579), so the charts give the height itself."""
+    return step * max(int(rows), 1)
+
+
 def fit_width(chart: Any) -> Any:
     """``chart`` sized to its container's width (title, axes, legends and padding
     included) with its own height kept; for a vertical concatenation every panel takes the

@@ -9,7 +9,7 @@ from typing import cast
 import altair as alt
 import pandas as pd
 
-from crucible_ui.charts import PALETTE, bottom_legend, fit_title, fit_width
+from crucible_ui.charts import PALETTE, bottom_legend, fit_title, fit_width, rows_height
 
 DIVERSITY_MEASURES: dict[str, str] = {
     "disagreement": "disagreement (share of items exactly one is right)",
@@ -44,7 +44,7 @@ def strategy_accuracy_chart(table: pd.DataFrame, oracle: float) -> alt.LayerChar
                                            format=".1%")])
     return cast(alt.LayerChart, fit_width(alt.layer(bars, errors, line).properties(
         title=fit_title("Accuracy per strategy", "(dashed: the oracle, any model right)"),
-        height=alt.Step(26))))
+        height=rows_height(data["label"].nunique(), 26))))
 
 
 def diversity_frame(pairs: pd.DataFrame, measure: str) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from crucible_ui.charts import PALETTE, bottom_legend, fit_title, fit_width
+from crucible_ui.charts import PALETTE, bottom_legend, fit_title, fit_width, rows_height
 
 #: Roles of an answer in the tally, each with a fixed color-blind-safe color.
 TALLY_ROLES: tuple[str, ...] = ("chosen, correct", "chosen, wrong", "answer key", "other")
@@ -54,7 +54,7 @@ def vote_tally_chart(frame: pd.DataFrame, *, weighted: bool) -> alt.Chart:
         tooltip=[alt.Tooltip("answer:N", title="answer"),
                  alt.Tooltip("support:Q", title=measure, format=".2f"),
                  alt.Tooltip("role:N", title="role")],
-    ).properties(title="Votes per answer", height=alt.Step(34)))
+    ).properties(title="Votes per answer", height=rows_height(frame["answer"].nunique(), 34)))
 
 
 def timeline_frame(responses: pd.DataFrame) -> pd.DataFrame:
@@ -96,7 +96,7 @@ def timeline_chart(frame: pd.DataFrame, *, timeout_ms: float) -> alt.LayerChart:
                                                 format=",.0f")])
     layers = [bars, rule] if frame["arrival_ms"].max() >= 0.6 * timeout_ms else [bars]
     return cast(alt.LayerChart, fit_width(alt.layer(*layers).properties(
-        title="When each model answered", height=alt.Step(24))))
+        title="When each model answered", height=rows_height(frame["model"].nunique(), 24))))
 
 
 def tradeoff_chart(summary: pd.DataFrame) -> alt.LayerChart:

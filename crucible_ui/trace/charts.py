@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from crucible_scenarios.trace import SPAN_KINDS, Trace, critical_ids, span_tree
-from crucible_ui.charts import bottom_legend, fit_title, fit_width
+from crucible_ui.charts import bottom_legend, fit_title, fit_width, rows_height
 
 #: Selection parameter of the waterfall; the page reads ``selection[SPAN_PICK]``.
 SPAN_PICK = "span_pick"
@@ -135,7 +135,7 @@ def waterfall_chart(rows: pd.DataFrame, marks: pd.DataFrame, *, chosen: str | No
     return fit_width(alt.layer(*layers).properties(
         title=fit_title("Waterfall", "(click a bar for its details; outlined, solid: "
                                      "critical path; red cross: error)"),
-        height=alt.Step(row_height)))
+        height=rows_height(len(set(sort)), row_height)))
 
 
 def breakdown_chart(table: pd.DataFrame, by: str) -> alt.Chart:
@@ -151,4 +151,4 @@ def breakdown_chart(table: pd.DataFrame, by: str) -> alt.Chart:
                  alt.Tooltip("output_tokens:Q", title="output tokens"),
                  alt.Tooltip("cost_usd:Q", title="cost (USD)", format=".4f")],
     ).properties(title=fit_title(f"Self time per {by}", "(time not spent in children)"),
-                 height=alt.Step(22)))
+                 height=rows_height(frame["key"].nunique(), 22)))

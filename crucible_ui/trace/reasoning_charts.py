@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from crucible_scenarios.trace import EVENT_TYPES, Trace
-from crucible_ui.charts import bottom_legend, fit_title, fit_width
+from crucible_ui.charts import bottom_legend, fit_title, fit_width, rows_height
 
 #: Selection parameter of the timeline; the page reads ``selection[PICK]``.
 PICK = "pick"
@@ -93,7 +93,7 @@ def timeline_chart(frame: pd.DataFrame, *, row_height: int = 30) -> alt.Chart:
         ],
     ).add_params(pick, zoom).properties(
         title=fit_title("Reasoning timeline", "(click an event for its details)"),
-        height=alt.Step(row_height)))
+        height=rows_height(len(domain), row_height)))
 
 
 def uncertainty_frame(trace: Trace) -> pd.DataFrame:

@@ -147,3 +147,18 @@ def test_vega_spec_is_the_validated_spec_without_the_validation_pass() -> None:
     with pytest.raises(alt.utils.schemapi.SchemaValidationError):
         broken.to_dict()
     assert charts.vega_spec(broken)["width"] == {"bogus": 1}
+
+
+def test_charts_give_row_heights_as_numbers() -> None:
+    """A step height makes Vega-Lite warn "Dropping fit-y" in the browser even for charts
+    that fit their width only (vega/vega-lite#8579): the chart builders give the height
+    as a number of pixels instead."""
+    from pathlib import Path
+
+    from crucible_ui.charts import rows_height
+
+    assert rows_height(5, 22) == 110 and rows_height(0, 30) == 30
+    root = Path(__file__).resolve().parents[2] / "crucible_ui"
+    using = [str(p.relative_to(root)) for p in root.rglob("*.py")
+             if "alt.Step(" in p.read_text() and p.name != "charts.py"]
+    assert not using, using
