@@ -125,7 +125,9 @@ def bar_with_error_bars(
     height: int | None = None,
 ) -> alt.LayerChart:
     """Horizontal bars of ``value`` per ``category`` with an interval [lower, upper]
-    drawn as an error bar (e.g. a Wilson confidence interval)."""
+    drawn as an error bar (e.g. a Wilson confidence interval); ``height`` in px, by
+    default 20 px a bar (Vega-Lite's own step, given as a number: see
+    :func:`rows_height`)."""
     base = alt.Chart(df).encode(
         y=alt.Y(f"{category}:N", title=category_title or category, sort=None),
         tooltip=[
@@ -142,9 +144,8 @@ def bar_with_error_bars(
     errors = base.mark_errorbar(ticks=True, thickness=2).encode(
         x=alt.X(f"{lower}:Q", title=value_title), x2=f"{upper}:Q",
     )
-    chart = cast(alt.LayerChart, fit_width(alt.layer(bars, errors).properties(
-        title=fit_title(title))))
-    return cast(alt.LayerChart, chart.properties(height=height)) if height else chart
+    return cast(alt.LayerChart, fit_width(alt.layer(bars, errors).properties(
+        title=fit_title(title), height=height or rows_height(df[category].nunique(), 20))))
 
 
 def histogram_frame(
