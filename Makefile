@@ -7,6 +7,9 @@ STAMP_TEST := $(VENV)/.installed-test
 #: Test processes (pytest-xdist); each browser-test process starts its own app server.
 WORKERS ?= 2
 
+#: Port of make run.
+APP_PORT ?= 8501
+
 #: Replicas and port of make serve.
 REPLICAS ?= 2
 PORT ?= 8080
@@ -28,7 +31,7 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 install: $(STAMP_BASE)
 
 run: $(STAMP_BASE)
-	$(BIN)/python -m streamlit run Home.py
+	$(BIN)/python -m streamlit run Home.py --server.port $(APP_PORT)
 
 #: N app processes behind nginx (Debian: apt-get install nginx); Ctrl-C stops them all.
 serve: $(STAMP_BASE)
