@@ -25,7 +25,7 @@ def test_series_alerts_and_recommendation_render(page) -> None:  # type: ignore[
     assert_no_exception(page)
     charts = page.locator(CHARTS)
     charts.first.wait_for(state="attached", timeout=30_000)
-    assert charts.count() >= 2
+    charts.nth(1).wait_for(state="attached", timeout=30_000)  # drawn one after the other
     charts.first.scroll_into_view_if_needed()
     assert charts.first.is_visible()
     page.wait_for_selector(f"{CHARTS} canvas, {CHARTS} svg", timeout=30_000)

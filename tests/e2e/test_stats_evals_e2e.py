@@ -56,5 +56,11 @@ def test_upload_a_whole_lm_eval_output_folder(page, tmp_path: Path) -> None:  # 
     wait_for_app(page)
     page.get_by_text("Paired CI").first.wait_for(state="visible", timeout=60_000)
     assert_no_exception(page)
-    assert page.get_by_text("org/alpha-1b").first.is_visible()
-    assert page.get_by_text("org/beta-7b").first.is_visible()
+    # the run pickers show the runs by the models their results files name
+    def picked(label: str) -> str:
+        box = page.get_by_test_id("stSelectbox").filter(has_text=label)
+        return str(box.inner_text()) + " " + " ".join(
+            box.locator("input").evaluate_all("els => els.map(e => e.value)"))
+
+    shown = picked("Run A") + " " + picked("Run B")  # in the order the browser sent them
+    assert "org/alpha-1b" in shown and "org/beta-7b" in shown
