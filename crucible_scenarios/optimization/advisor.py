@@ -81,7 +81,7 @@ class BayesSettings:
 
 #: Measured beside skopt's gp_minimize (its defaults) in one run (bench/bench_bayes.py):
 #: Branin, calls to within 1% over seeds 0-29, median 29 (30 of 30 within 50 calls) against
-#: gp_minimize's 31.5 (27 of 30), at a third of its time per call; Hartmann-6 over seeds
+#: gp_minimize's 31.5 (27 of 30), at under half its time per call; Hartmann-6 over seeds
 #: 0-9, median 47.5 (9 of 10 within 100) against 54 (7 of 10). Over seeds 0-9 alone
 #: Branin reads 33 against 28: a seed's count scatters from 17 to 50, so ten seeds decide
 #: little (Mann-Whitney p = 0.96 over thirty). The length-scale floor does not bind on
