@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,11 +24,30 @@ def zip_bytes(members: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> 
     return buffer.getvalue()
 
 
+TWO_GROUPS = HELM_TINY.parent / "helm_two_groups"
+
+
+def helm_files(stored: Path, prefix: str) -> dict[str, bytes]:
+    """A run the project stores under ``<prefix><HELM name>``, by HELM's own file names."""
+    return {name: (stored / f"{prefix}{name}").read_bytes() for name in HELM_FILES
+            if (stored / f"{prefix}{name}").is_file()}
+
+
+def lay_out(folder: Path, files: dict[str, bytes]) -> Path:
+    """``files`` written into ``folder`` (made), as a HELM run folder."""
+    folder.mkdir(parents=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
 @pytest.fixture
 def helm_run(tmp_path: Path) -> Path:
     """A HELM run folder (HELM's file names) holding the project's tiny run."""
-    folder = tmp_path / "helm_tiny_run"
-    folder.mkdir()
-    for name in HELM_FILES:
-        shutil.copyfile(HELM_TINY / f"tiny_helm_{name}", folder / name)
-    return folder
+    return lay_out(tmp_path / "helm_tiny_run", helm_files(HELM_TINY, "tiny_helm_"))
+
+
+@pytest.fixture
+def two_groups_run(tmp_path: Path) -> Path:
+    """A HELM run folder of the project's two-metric-group run (see its README)."""
+    return lay_out(tmp_path / "harm_bench", helm_files(TWO_GROUPS, "two_groups_"))

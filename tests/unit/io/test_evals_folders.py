@@ -13,12 +13,11 @@ import pytest
 from crucible_io.evals import read_eval_logs
 from crucible_io.evals.folders import model_from_folder
 from crucible_io.limits import UnsafeArchiveError
-from tests.unit.io.conftest import zip_bytes
+from tests.unit.io.conftest import helm_files, zip_bytes
 
 FIX = Path(__file__).resolve().parents[2] / "fixtures" / "evals"
 SAMPLES = FIX / "samples_tinymc_2026-03-01T10-00-00.000001.jsonl"
 RESULTS = FIX / "results_2026-03-01T10-00-00.000001.json"
-HELM_FILES = ("per_instance_stats.json", "run_spec.json", "scenario_state.json", "stats.json")
 
 
 class Upload(io.BytesIO):
@@ -75,11 +74,10 @@ def test_lm_eval_folder_upload_and_zip_of_it() -> None:
 
 
 def _helm_runs() -> dict[str, bytes]:
-    files = {f"runs/tinyqa/{name}": (FIX / "helm_tiny_run" / f"tiny_helm_{name}").read_bytes()
-             for name in HELM_FILES}
-    for path in (FIX / "helm_two_groups").glob("*.json"):
-        files[f"runs/harm_bench/{path.name}"] = path.read_bytes()
-    return files
+    runs = {"tinyqa": helm_files(FIX / "helm_tiny_run", "tiny_helm_"),
+            "harm_bench": helm_files(FIX / "helm_two_groups", "two_groups_")}
+    return {f"runs/{run}/{name}": data for run, files in runs.items()
+            for name, data in files.items()}
 
 
 def test_two_helm_runs_at_once_are_grouped_by_folder() -> None:

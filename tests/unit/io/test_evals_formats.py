@@ -314,11 +314,11 @@ def test_helm_run_folder(helm_run: Path) -> None:
     assert read_eval_log(folder, metric="quasi_exact_match").items["score"].sum() == 5
 
 
-def test_helm_entries_of_one_instance_per_metric_group_merge() -> None:
+def test_helm_entries_of_one_instance_per_metric_group_merge(two_groups_run: Path) -> None:
     """HELM v4 writes one entry per metric group for annotator-scored scenarios: the
     entries of an instance are merged; the safety score is the default metric (not a
     token count), and its mean agrees with the stats.json beside it."""
-    folder = FIX / "helm_two_groups"
+    folder = two_groups_run
     log = read_eval_log(folder / "per_instance_stats.json")
     per = json.loads((folder / "per_instance_stats.json").read_text())
     assert len(per) == 8 and log.n_items == 4
