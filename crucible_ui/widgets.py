@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import html
 import json
 from typing import Any, Literal
 
@@ -61,16 +60,6 @@ def metric_card(label: str, value: str, *, help: str | None = None,
     st.metric(label, value, delta=delta, delta_color=delta_color, help=help, border=True)
 
 
-_THINKING_CSS = """
-<style>
-@keyframes crucible-pulse { 0%, 100% { opacity: .25 } 50% { opacity: 1 } }
-.crucible-thinking span { animation: crucible-pulse 1.2s infinite; font-weight: 700; }
-.crucible-thinking span:nth-child(2) { animation-delay: .2s }
-.crucible-thinking span:nth-child(3) { animation-delay: .4s }
-</style>
-"""
-
-
 def model_card(
     display_name: str,
     *,
@@ -89,13 +78,8 @@ def model_card(
         st.markdown(f"**{escape_markdown(display_name)}**")
         if state == "idle":
             st.caption("Waiting for a question.")
-        elif state == "thinking":
-            st.markdown(
-                _THINKING_CSS + '<div class="crucible-thinking" role="status" '
-                f'aria-label="{html.escape(display_name)} is thinking">thinking'
-                "<span>.</span><span>.</span><span>.</span></div>",
-                unsafe_allow_html=True,
-            )
+        elif state == "thinking":  # Streamlit's own running status: a spinning icon
+            st.status("Thinking…", state="running", expanded=False)
         elif state == "error":
             st.error(f"No answer: {escape_markdown(error or 'failed')}", icon=":material/error:")
         else:

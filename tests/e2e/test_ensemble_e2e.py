@@ -35,7 +35,7 @@ def test_pick_a_question_ask_and_all_five_cards_fill_in(page) -> None:  # type: 
     assert page.get_by_text("med-007:").first.is_visible()
 
     page.get_by_role("button", name="Ask the models").click()
-    thinking = page.locator('[aria-label$="is thinking"]')
+    thinking = page.get_by_test_id("stExpander").filter(has_text="Thinking")
     thinking.first.wait_for(state="visible", timeout=15_000)
     wait_for_app(page)
     assert thinking.count() == 0
