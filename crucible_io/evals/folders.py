@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import posixpath
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,9 +31,6 @@ from crucible_io.limits import Loaded, SafeZip, Source, is_zip, load_source
 #: Extensions of members of a folder zip that may be eval logs.
 LOG_SUFFIXES = (".json", ".jsonl", ".eval")
 _HELM_STATS = "per_instance_stats.json"
-#: lm-eval's own sanitizing of a model name into a folder name (``/`` and other characters
-#: a path cannot hold became ``__``); only the ``/`` can be told back.
-_SANITIZED = re.compile(r"__")
 
 
 @dataclass(frozen=True)
@@ -126,4 +122,6 @@ def model_from_folder(group: str) -> str | None:
     folder = posixpath.basename(group.replace("\\", "/").rstrip("/"))
     if not folder or folder.lower().endswith(".zip"):
         return None
-    return _SANITIZED.sub("/", folder)
+    # lm-eval wrote every "/" (and other characters a path cannot hold) as "__"; only
+    # the "/" can be told back
+    return folder.replace("__", "/")

@@ -87,7 +87,7 @@ def analyse(files: tuple[tuple[str, bytes], ...],
             names: tuple[str, ...] = ()) -> LogsResult:
     """Read, align, vote with every strategy the data allow, summarize, compare and
     measure diversity; ``names`` (one per eval log) are what the user calls the models."""
-    source = read_uploads(files)
+    source = cached_uploads(files)
     if names and isinstance(source, list):
         source = [replace(log, model=name) for log, name in zip(source, names, strict=True)]
     aligned: AlignedAnswers = align_logs(source)
